@@ -1,0 +1,72 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "campaign-ledger",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "CampaignLedger", targets: ["CampaignLedger"]),
+        .executable(name: "ledger", targets: ["LedgerCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // The C library: Debian's liblmdb-dev (0.9.24). Only the LMDB wrapper imports it.
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        // A safe Swift wrapper over LMDB: environments, ~Copyable transactions, cursors. No domain.
+        .target(
+            name: "LMDB",
+            dependencies: ["CLMDB"],
+            swiftSettings: strict
+        ),
+        // The embeddable ledger: events, the log, the domain rules, projections, audit.
+        .target(
+            name: "CampaignLedger",
+            dependencies: [
+                "LMDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        // The `ledger` command: a thin client of the library.
+        .executableTarget(
+            name: "LedgerCLI",
+            dependencies: [
+                "CampaignLedger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LMDBTests",
+            dependencies: ["LMDB"]
+        ),
+        .testTarget(
+            name: "CampaignLedgerTests",
+            dependencies: [
+                "CampaignLedger",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "LedgerCLITests",
+            dependencies: ["CampaignLedger"]
+        ),
+    ]
+)

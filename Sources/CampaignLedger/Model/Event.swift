@@ -1,0 +1,77 @@
+/// One event as given (or as stored, once its `id` and `attempt` are resolved): the fields of
+/// interchange.md §1. Only the fields that its type uses are kept; `nil` means absent.
+public struct Event: Sendable, Hashable {
+    public var type: EventType
+    public var campaign: String
+    /// When it happened at the source, exactly as given (RFC 3339 text).
+    public var at: String
+    /// `at` as an instant: nanoseconds since 1970-01-01T00:00:00Z (fraction digits past the 9th
+    /// are dropped). Derived from `at`; kept for ordering, timings and time filters.
+    public var atNanos: Int64
+    public var id: String?
+    public var contact: String?
+    public var channel: Channel?
+    public var name: String?
+    public var address: String?
+    /// The status as reported (`successfully_submitted` stays as given).
+    public var status: ContactState?
+    public var attempt: Int?
+    public var code: String?
+    public var reason: String?
+    public var providerRef: String?
+    public var actor: String?
+    /// A JSON object's text, compact (no insignificant whitespace), otherwise as received.
+    public var meta: String?
+
+    public init(
+        type: EventType, campaign: String, at: String, atNanos: Int64, id: String? = nil,
+        contact: String? = nil, channel: Channel? = nil, name: String? = nil,
+        address: String? = nil, status: ContactState? = nil, attempt: Int? = nil,
+        code: String? = nil, reason: String? = nil, providerRef: String? = nil,
+        actor: String? = nil, meta: String? = nil
+    ) {
+        self.type = type
+        self.campaign = campaign
+        self.at = at
+        self.atNanos = atNanos
+        self.id = id
+        self.contact = contact
+        self.channel = channel
+        self.name = name
+        self.address = address
+        self.status = status
+        self.attempt = attempt
+        self.code = code
+        self.reason = reason
+        self.providerRef = providerRef
+        self.actor = actor
+        self.meta = meta
+    }
+}
+
+/// An event as the log holds it: the resolved event and what the ledger assigned when it
+/// appended it (interchange.md §1, DESIGN.md §3).
+public struct RecordedEvent: Sendable, Hashable {
+    /// Global, 1-based, gap-free.
+    public var position: UInt64
+    /// Commit time, microseconds since 1970 UTC; never earlier than the previous position's.
+    public var recordedAtMicros: Int64
+    /// The event with `id` and (for `contact.status`) `attempt` filled in.
+    public var event: Event
+    /// For `contact.added`: 16 random bytes; the chain hashes SHA-256(salt ‖ address) instead of
+    /// the address, so an erased address leaves the chain verifiable.
+    public var addressSalt: [UInt8]?
+    /// hash(n) = SHA-256(hash(n−1) ‖ SHA-256(canonical bytes of event n)).
+    public var hash: [UInt8]
+
+    public init(
+        position: UInt64, recordedAtMicros: Int64, event: Event, addressSalt: [UInt8]?,
+        hash: [UInt8]
+    ) {
+        self.position = position
+        self.recordedAtMicros = recordedAtMicros
+        self.event = event
+        self.addressSalt = addressSalt
+        self.hash = hash
+    }
+}

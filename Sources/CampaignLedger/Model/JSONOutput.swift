@@ -1,0 +1,105 @@
+/// A JSON value written by the ledger (answers, export lines). Objects keep the order their
+/// members were given in, so answers read in the order the docs show them.
+public indirect enum JSONOutput: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    /// Already-serialized JSON text, written as is (e.g. a stored `meta` object).
+    case raw(String)
+    case array([JSONOutput])
+    case object([(String, JSONOutput)])
+
+    public static func == (lhs: JSONOutput, rhs: JSONOutput) -> Bool {
+        lhs.serialized() == rhs.serialized()
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(serialized()) }
+
+    /// Compact JSON text: no whitespace; strings escape only `"`, `\` and U+0000–U+001F.
+    public func serialized() -> String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    public func write(to out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d):
+            if d.isFinite {
+                out += d == d.rounded() && abs(d) < 1e15 ? String(format1: d) : "\(d)"
+            } else {
+                out += "null"
+            }
+        case .string(let s): JSONOutput.writeString(s, to: &out)
+        case .raw(let text): out += text
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                item.write(to: &out)
+            }
+            out += "]"
+        case .object(let members):
+            out += "{"
+            for (i, (key, value)) in members.enumerated() {
+                if i > 0 { out += "," }
+                JSONOutput.writeString(key, to: &out)
+                out += ":"
+                value.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    /// Writes `s` as a JSON string, escaping only `"`, `\` and U+0000–U+001F (`\u00xx`).
+    public static func writeString(_ s: String, to out: inout String) {
+        out += "\""
+        var pending = Substring(s).unicodeScalars[...]
+        while let i = pending.firstIndex(where: { $0 == "\"" || $0 == "\\" || $0.value < 0x20 }) {
+            out.unicodeScalars.append(contentsOf: pending[..<i])
+            let c = pending[i]
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            default:
+                let hex = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            }
+            pending = pending[pending.index(after: i)...]
+        }
+        out.unicodeScalars.append(contentsOf: pending)
+        out += "\""
+    }
+
+    /// Pretty text with two-space indentation, for people reading `--json` in a terminal.
+    public func pretty(indent: String = "") -> String {
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            let inner = indent + "  "
+            return "[\n" + items.map { inner + $0.pretty(indent: inner) }.joined(separator: ",\n")
+                + "\n" + indent + "]"
+        case .object(let members) where !members.isEmpty:
+            let inner = indent + "  "
+            return "{\n"
+                + members.map { key, value in
+                    var k = ""
+                    JSONOutput.writeString(key, to: &k)
+                    return inner + k + ": " + value.pretty(indent: inner)
+                }.joined(separator: ",\n") + "\n" + indent + "}"
+        default:
+            return serialized()
+        }
+    }
+}
+
+extension String {
+    /// `1.0`-style text for a whole-valued double (Python's json writes 2.0, not 2).
+    fileprivate init(format1 d: Double) {
+        self = String(Int64(d)) + ".0"
+    }
+}
