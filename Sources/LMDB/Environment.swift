@@ -1,0 +1,351 @@
+internal import CLMDB
+#if canImport(Glibc)
+    internal import Glibc
+#endif
+
+/// One LMDB environment: a directory holding `data.mdb` and `lock.mdb`.
+///
+/// Thread rules. LMDB allows one write transaction at a time per environment and, with
+/// `MDB_NOTLS` (always set here), read transactions that are not tied to a thread. LMDB's docs:
+/// "A transaction and its cursors must only be used by a single thread, and a thread may only
+/// have a single transaction at a time" — so every transaction here is closure-scoped and
+/// synchronous: it begins, runs and ends on one thread and can never be held across an `await`.
+/// A write transaction started while the same thread already holds one would wait forever on
+/// LMDB's writer mutex; that misuse stops the process with a clear precondition failure instead.
+///
+/// The map is grown automatically: on `MDB_MAP_FULL` the write transaction is aborted, the map
+/// doubled while no transaction of this process is active, and the write closure run again (so
+/// write closures must be re-runnable). `MDB_MAP_RESIZED` (another process grew it) is handled by
+/// adopting the new size. `MDB_MAP_FULL` never reaches a caller unless the map cannot grow.
+///
+/// `@unchecked Sendable`: the mutable state (the writer thread, the map size) is guarded by
+/// `gate`, and LMDB itself serializes writers.
+public final class Environment: @unchecked Sendable {
+    /// How to open an environment.
+    public struct Options: Sendable {
+        /// Initial map size in bytes (address space; the file grows only as used).
+        public var mapSize: Int = 1 << 30
+        /// The largest the map may grow to by doubling.
+        public var maxMapSize: Int = 1 << 40
+        public var maxDatabases: UInt32 = 32
+        public var maxReaders: UInt32 = 254
+        /// Open with `MDB_RDONLY | MDB_NOLOCK`: for evidence on read-only media. No writes, and
+        /// the caller must make sure no other process writes meanwhile.
+        public var readOnly = false
+        /// Create the directory when it does not exist.
+        public var create = true
+        public init() {}
+    }
+
+    let env: OpaquePointer
+    public let path: String
+    public let options: Options
+    private let gate = Gate()
+    private var identity: FileIdentity?
+    private let databasesLock = Mutex()
+    private var databases: [String: Database] = [:]
+
+    /// Opens the environment at `path`, or returns the one this process already has open for
+    /// the same directory (keyed by device and inode): LMDB forbids opening one twice in a process.
+    public static func open(path: String, options: Options = Options()) throws(LMDBError) -> Environment {
+        if options.create && !options.readOnly {
+            if mkdir(path, 0o755) != 0 && errno != EEXIST { throw LMDBError(code: errno) }
+        }
+        let id = try FileIdentity(path: path)
+        return try Registry.shared.openOrReuse(id) { () throws(LMDBError) in
+            let environment = try Environment(path: path, options: options)
+            environment.identity = id
+            return environment
+        }
+    }
+
+    private init(path: String, options: Options) throws(LMDBError) {
+        var env: OpaquePointer?
+        try check(mdb_env_create(&env))
+        guard let env else { throw LMDBError(code: ENOMEM) }
+        do {
+            try check(mdb_env_set_maxdbs(env, options.maxDatabases))
+            try check(mdb_env_set_maxreaders(env, options.maxReaders))
+            try check(mdb_env_set_mapsize(env, options.mapSize))
+            var flags = UInt32(MDB_NOTLS)
+            if options.readOnly { flags |= UInt32(MDB_RDONLY | MDB_NOLOCK) }
+            try check(mdb_env_open(env, path, flags, 0o644))
+        } catch {
+            mdb_env_close(env)
+            throw error
+        }
+        self.env = env
+        self.path = path
+        self.options = options
+        if !options.readOnly {
+            var dead: Int32 = 0
+            mdb_reader_check(env, &dead)  // clear reader slots left by killed processes
+            staleReadersCleared = Int(dead)
+        }
+    }
+
+    /// How many stale reader slots (of processes that died) were cleared when this opened.
+    public private(set) var staleReadersCleared = 0
+
+    deinit {
+        if let identity { Registry.shared.forget(identity, self) }
+        mdb_env_close(env)
+    }
+
+    // MARK: Databases
+
+    /// Opens (and with `create`, creates) named databases in one transaction. Opening is cheap
+    /// and idempotent; the handles stay valid while the environment is open.
+    public func openDatabases(_ names: [String], create: Bool) throws(LMDBError) -> [Database] {
+        databasesLock.lock()
+        defer { databasesLock.unlock() }
+        if names.allSatisfy({ databases[$0] != nil }) { return names.map { databases[$0]! } }
+        let writable = create && !options.readOnly
+        gate.enterShared()
+        defer { gate.leaveShared() }
+        var txn: OpaquePointer?
+        try check(mdb_txn_begin(env, nil, writable ? 0 : UInt32(MDB_RDONLY), &txn))
+        var opened: [Database] = []
+        for name in names {
+            var dbi: MDB_dbi = 0
+            let rc = mdb_dbi_open(txn, name, writable ? UInt32(MDB_CREATE) : 0, &dbi)
+            if rc != 0 {
+                mdb_txn_abort(txn)
+                throw LMDBError(code: rc)
+            }
+            opened.append(Database(dbi: dbi, name: name))
+        }
+        try check(mdb_txn_commit(txn))
+        for db in opened { databases[db.name] = db }
+        return opened
+    }
+
+    /// Whether a named database exists (without creating it).
+    public func databaseExists(_ name: String) throws(LMDBError) -> Bool {
+        do {
+            _ = try openDatabases([name], create: false)
+            return true
+        } catch where error == .notFound {
+            return false
+        }
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` in a read transaction (a consistent snapshot). Keep it short: a long reader
+    /// keeps old pages alive and makes the file grow behind it.
+    @available(*, noasync, message: "transactions are synchronous and cannot cross an await")
+    public func read<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+        while true {
+            gate.enterShared()
+            var txn: OpaquePointer?
+            let rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn)
+            if rc == MDB_MAP_RESIZED {
+                gate.leaveShared()
+                try adoptNewMapSize()
+                continue
+            }
+            guard rc == 0, let txn else {
+                gate.leaveShared()
+                throw LMDBError(code: rc)
+            }
+            defer {
+                mdb_txn_abort(txn)
+                gate.leaveShared()
+            }
+            let transaction = Transaction(txn: txn, writable: false)
+            return try body(transaction)
+        }
+    }
+
+    /// Runs `body` in the write transaction and commits it when `body` returns; aborts it when
+    /// `body` throws. `body` may run more than once (after the map grows), so it must not have
+    /// effects outside the transaction that cannot be repeated. A successful return means the
+    /// commit is on disk (LMDB's default sync).
+    @available(*, noasync, message: "transactions are synchronous and cannot cross an await")
+    public func write<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+        precondition(!options.readOnly, "write transaction on a read-only LMDB environment")
+        precondition(
+            !gate.isWriter(pthread_self()),
+            "nested write transaction: this thread already holds the LMDB write transaction of \(path)")
+        while true {
+            gate.enterShared()
+            var txn: OpaquePointer?
+            let rc = mdb_txn_begin(env, nil, 0, &txn)
+            if rc == MDB_MAP_RESIZED {
+                gate.leaveShared()
+                try adoptNewMapSize()
+                continue
+            }
+            guard rc == 0, let txn else {
+                gate.leaveShared()
+                throw LMDBError(code: rc)
+            }
+            gate.setWriter(pthread_self())
+            let result: R
+            do {
+                result = try body(Transaction(txn: txn, writable: true))
+            } catch let error as LMDBError where error == .mapFull {
+                mdb_txn_abort(txn)
+                gate.setWriter(nil)
+                gate.leaveShared()
+                try growMap()
+                continue
+            } catch {
+                mdb_txn_abort(txn)
+                gate.setWriter(nil)
+                gate.leaveShared()
+                throw error
+            }
+            let commit = mdb_txn_commit(txn)
+            gate.setWriter(nil)
+            gate.leaveShared()
+            if commit == MDB_MAP_FULL {
+                try growMap()
+                continue
+            }
+            try check(commit)
+            return result
+        }
+    }
+
+    // MARK: Map size
+
+    /// Doubles the map while no transaction of this process is active.
+    private func growMap() throws(LMDBError) {
+        gate.enterExclusive()
+        defer { gate.leaveExclusive() }
+        let current = info().mapSize
+        guard current < options.maxMapSize else { throw LMDBError.mapFull }
+        try check(mdb_env_set_mapsize(env, min(current * 2, options.maxMapSize)))
+    }
+
+    /// Adopts a map size set by another process (`mdb_env_set_mapsize(env, 0)`).
+    private func adoptNewMapSize() throws(LMDBError) {
+        gate.enterExclusive()
+        defer { gate.leaveExclusive() }
+        try check(mdb_env_set_mapsize(env, 0))
+    }
+
+    // MARK: Information and maintenance
+
+    /// Environment information (`mdb_env_info`).
+    public struct Info: Sendable {
+        public var mapSize: Int
+        public var lastPage: Int
+        public var lastTransaction: Int
+        public var maxReaders: Int
+        public var readers: Int
+        public var pageSize: Int
+        /// Bytes of the map in use: (last page + 1) × page size.
+        public var usedBytes: Int { (lastPage + 1) * pageSize }
+    }
+
+    public func info() -> Info {
+        var i = MDB_envinfo()
+        mdb_env_info(env, &i)
+        var s = MDB_stat()
+        mdb_env_stat(env, &s)
+        return Info(
+            mapSize: i.me_mapsize, lastPage: i.me_last_pgno, lastTransaction: i.me_last_txnid,
+            maxReaders: Int(i.me_maxreaders), readers: Int(i.me_numreaders),
+            pageSize: Int(s.ms_psize))
+    }
+
+    /// Clears reader slots of processes that no longer exist; returns how many.
+    @discardableResult
+    public func clearStaleReaders() -> Int {
+        guard !options.readOnly else { return 0 }
+        var dead: Int32 = 0
+        mdb_reader_check(env, &dead)
+        return Int(dead)
+    }
+
+    /// A consistent copy of the whole environment into the directory `destination` (which
+    /// must exist and be empty), compacted (`mdb_env_copy2` with `MDB_CP_COMPACT`). Runs as a
+    /// read transaction: writers go on meanwhile.
+    public func copy(to destination: String, compact: Bool = true) throws(LMDBError) {
+        try check(mdb_env_copy2(env, destination, compact ? UInt32(MDB_CP_COMPACT) : 0))
+    }
+
+    /// Flushes to disk (only needed with non-default sync settings).
+    public func sync() throws(LMDBError) { try check(mdb_env_sync(env, 1)) }
+}
+
+/// A process-wide registry of open environments keyed by the directory's device and inode.
+private final class Registry: @unchecked Sendable {
+    static let shared = Registry()
+    private let lock = Mutex()
+    private final class WeakBox { weak var environment: Environment? ; init(_ e: Environment) { environment = e } }
+    private var open: [FileIdentity: WeakBox] = [:]
+
+    func openOrReuse(
+        _ id: FileIdentity, make: () throws(LMDBError) -> Environment
+    ) throws(LMDBError) -> Environment {
+        lock.lock()
+        defer { lock.unlock() }
+        if let existing = open[id]?.environment { return existing }
+        let environment = try make()
+        open[id] = WeakBox(environment)
+        return environment
+    }
+
+    func forget(_ id: FileIdentity, _ environment: Environment) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let box = open[id], box.environment == nil || box.environment === environment {
+            open[id] = nil
+        }
+    }
+}
+
+/// A directory's identity: device and inode.
+struct FileIdentity: Hashable, Sendable {
+    let device: UInt64
+    let inode: UInt64
+
+    init(path: String) throws(LMDBError) {
+        var s = stat()
+        guard stat(path, &s) == 0 else { throw LMDBError(code: errno) }
+        device = UInt64(s.st_dev)
+        inode = UInt64(s.st_ino)
+    }
+}
+
+/// A plain pthread mutex.
+final class Mutex: @unchecked Sendable {
+    private var m = pthread_mutex_t()
+    init() { pthread_mutex_init(&m, nil) }
+    deinit { pthread_mutex_destroy(&m) }
+    func lock() { pthread_mutex_lock(&m) }
+    func unlock() { pthread_mutex_unlock(&m) }
+}
+
+/// Shared for every transaction, exclusive for changing the map size (LMDB requires that no
+/// transaction of the process is active then); also remembers which thread holds the write
+/// transaction, to catch a nested write before it deadlocks.
+final class Gate: @unchecked Sendable {
+    private var rw = pthread_rwlock_t()
+    private let writerLock = Mutex()
+    private var writer: pthread_t?
+
+    init() { pthread_rwlock_init(&rw, nil) }
+    deinit { pthread_rwlock_destroy(&rw) }
+    func enterShared() { pthread_rwlock_rdlock(&rw) }
+    func leaveShared() { pthread_rwlock_unlock(&rw) }
+    func enterExclusive() { pthread_rwlock_wrlock(&rw) }
+    func leaveExclusive() { pthread_rwlock_unlock(&rw) }
+
+    func setWriter(_ thread: pthread_t?) {
+        writerLock.lock()
+        writer = thread
+        writerLock.unlock()
+    }
+
+    func isWriter(_ thread: pthread_t) -> Bool {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        guard let writer else { return false }
+        return pthread_equal(writer, thread) != 0
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import LMDB
+import Testing
+
+/// A fresh directory per test.
+func temporaryDirectory(_ name: String = #function) -> String {
+    let dir = FileManager.default.temporaryDirectory
+        .appendingPathComponent("lmdb-tests-\(UUID().uuidString)").path
+    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+@Suite struct EnvironmentTests {
+    @Test func putGetDeleteRoundTrip() throws {
+        let env = try Environment.open(path: temporaryDirectory())
+        let db = try env.openDatabases(["kv"], create: true)[0]
+        try env.write { txn in
+            try txn.put(db, [1, 2], [9, 9, 9])
+            try txn.put(db, [1, 3], [7])
+        }
+        let (a, b) = try env.read { txn in (try txn.get(db, [1, 2]), try txn.get(db, [1, 4])) }
+        #expect(a == [9, 9, 9])
+        #expect(b == nil)
+        let deleted = try env.write { txn in try txn.delete(db, [1, 2]) }
+        #expect(deleted)
+        #expect(try env.read { txn in try txn.get(db, [1, 2]) } == nil)
+    }
+
+    @Test func throwingBodyAbortsTheWrite() throws {
+        struct Boom: Error {}
+        let env = try Environment.open(path: temporaryDirectory())
+        let db = try env.openDatabases(["kv"], create: true)[0]
+        #expect(throws: Boom.self) {
+            try env.write { txn in
+                try txn.put(db, [1], [1])
+                throw Boom()
+            }
+        }
+        #expect(try env.read { txn in try txn.get(db, [1]) } == nil)
+    }
+
+    @Test func bigEndianKeysIterateInNumericOrder() throws {
+        let env = try Environment.open(path: temporaryDirectory())
+        let db = try env.openDatabases(["log"], create: true)[0]
+        let numbers: [UInt64] = [300, 2, 65_536, 1, 256]
+        try env.write { txn in
+            for n in numbers { try txn.put(db, n.bigEndianBytes, []) }
+        }
+        var seen: [UInt64] = []
+        try env.read { txn in
+            try txn.forEach(db) { key, _ in
+                seen.append(UInt64(bigEndianBytes: key)!)
+                return true
+            }
+        }
+        #expect(seen == [1, 2, 256, 300, 65_536])
+    }
+
+    @Test func prefixScanAndLastOfPrefix() throws {
+        let env = try Environment.open(path: temporaryDirectory())
+        let db = try env.openDatabases(["s"], create: true)[0]
+        try env.write { txn in
+            for key: [UInt8] in [[1, 1], [1, 5], [2, 0], [2, 9], [2, 0xFF], [3]] { try txn.put(db, key, key) }
+        }
+        var twos: [[UInt8]] = []
+        try env.read { txn in
+            try txn.forEach(db, prefix: [2]) { key, _ in
+                twos.append(Array(key))
+                return true
+            }
+        }
+        #expect(twos == [[2, 0], [2, 9], [2, 0xFF]])
+        let last = try env.read { txn in try txn.last(db, prefix: [2]) }
+        #expect(last?.key == [2, 0xFF])
+        #expect(try env.read { txn in try txn.last(db, prefix: [4]) } == nil)
+        #expect(try env.read { txn in try txn.last(db, prefix: [3]) }?.key == [3])
+    }
+
+    @Test func sameDirectoryOpensOneEnvironmentPerProcess() throws {
+        let dir = temporaryDirectory()
+        let a = try Environment.open(path: dir)
+        let b = try Environment.open(path: dir + "/.")
+        #expect(a === b)
+    }
+
+    @Test func mapGrowsInsteadOfFailing() throws {
+        var options = Environment.Options()
+        options.mapSize = 256 * 1024  // far too small for what follows
+        let env = try Environment.open(path: temporaryDirectory(), options: options)
+        let db = try env.openDatabases(["big"], create: true)[0]
+        let value = [UInt8](repeating: 0xAB, count: 1000)
+        for batch in 0..<10 {
+            try env.write { txn in
+                for i in 0..<500 { try txn.put(db, UInt64(batch * 500 + i).bigEndianBytes, value) }
+            }
+        }
+        let count = try env.read { txn in try txn.statistics(db).entries }
+        #expect(count == 5000)
+        #expect(env.info().mapSize > options.mapSize)
+    }
+
+    @Test func readOnlyEnvironmentReadsAndRefusesWrites() throws {
+        let dir = temporaryDirectory()
+        do {
+            let env = try Environment.open(path: dir)
+            let db = try env.openDatabases(["kv"], create: true)[0]
+            try env.write { txn in try txn.put(db, [1], [2]) }
+        }
+        // A copy, so the read-only open does not meet the still-registered writable one.
+        let copy = temporaryDirectory()
+        try Environment.open(path: dir).copy(to: copy)
+        var options = Environment.Options()
+        options.readOnly = true
+        let ro = try Environment.open(path: copy, options: options)
+        let db = try ro.openDatabases(["kv"], create: false)[0]
+        #expect(try ro.read { txn in try txn.get(db, [1]) } == [2])
+        #expect(throws: LMDBError.notFound) { try ro.openDatabases(["missing"], create: false) }
+    }
+
+    @Test func errorsHaveReadableNames() {
+        #expect(LMDBError.mapFull.name == "MDB_MAP_FULL")
+        #expect(LMDBError.noSpace.description.hasPrefix("ENOSPC: "))
+        #expect(LMDBError.keyExists.description.contains("MDB_KEYEXIST"))
+    }
+
+    @Test func noOverwriteReportsKeyExists() throws {
+        let env = try Environment.open(path: temporaryDirectory())
+        let db = try env.openDatabases(["kv"], create: true)[0]
+        try env.write { txn in try txn.put(db, [1], [1]) }
+        #expect(throws: LMDBError.keyExists) {
+            try env.write { txn in try txn.put(db, [1], [2], flags: .noOverwrite) }
+        }
+    }
+
+    @Test func concurrentWritersAndReadersSeeConsistentSnapshots() throws {
+        let env = try Environment.open(path: temporaryDirectory())
+        let db = try env.openDatabases(["pair"], create: true)[0]
+        // Invariant: keys [0] and [1] always hold the same counter.
+        try env.write { txn in
+            try txn.put(db, [0], UInt64(0).bigEndianBytes)
+            try txn.put(db, [1], UInt64(0).bigEndianBytes)
+        }
+        let torn = Counter()
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            if worker % 2 == 0 {
+                for _ in 0..<200 {
+                    try! env.write { txn in
+                        let n = UInt64(bigEndianBytes: try txn.get(db, [0])!)! + 1
+                        try txn.put(db, [0], n.bigEndianBytes)
+                        try txn.put(db, [1], n.bigEndianBytes)
+                    }
+                }
+            } else {
+                for _ in 0..<500 {
+                    let same = try! env.read { txn in try txn.get(db, [0]) == txn.get(db, [1]) }
+                    if !same { torn.increment() }
+                }
+            }
+        }
+        #expect(torn.value == 0)
+        let final = try env.read { txn in UInt64(bigEndianBytes: try txn.get(db, [0])!)! }
+        #expect(final == 800)
+    }
+
+    @Test func nestedWriteIsAPreconditionFailureNotAHang() async {
+        await #expect(processExitsWith: .failure) {
+            try nestedWrite()
+        }
+    }
+}
+
+/// Opens a write transaction inside another on the same thread (a programming error).
+func nestedWrite() throws {
+    let env = try Environment.open(path: temporaryDirectory())
+    let db = try env.openDatabases(["kv"], create: true)[0]
+    try env.write { outer in
+        try outer.put(db, [1], [1])
+        try env.write { inner in try inner.put(db, [2], [2]) }
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
