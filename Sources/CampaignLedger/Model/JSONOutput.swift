@@ -103,3 +103,56 @@ extension String {
         self = String(Int64(d)) + ".0"
     }
 }
+
+extension JSONOutput {
+    /// An object's member, or nil.
+    public subscript(key: String) -> JSONOutput? {
+        guard case .object(let members) = self else { return nil }
+        return members.first(where: { $0.0 == key })?.1
+    }
+
+    /// Text for a table cell: strings bare, null as `–`, numbers as written.
+    public var text: String {
+        switch self {
+        case .string(let s): s
+        case .null: "–"
+        case .double(let d): String(format1Digit: d)
+        default: serialized()
+        }
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var intValue: Int64? {
+        if case .int(let i) = self { return i }
+        return nil
+    }
+
+    public var doubleValue: Double? {
+        switch self {
+        case .double(let d): d
+        case .int(let i): Double(i)
+        default: nil
+        }
+    }
+
+    public var arrayValue: [JSONOutput]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    public var members: [(String, JSONOutput)]? {
+        if case .object(let m) = self { return m }
+        return nil
+    }
+}
+
+extension String {
+    fileprivate init(format1Digit d: Double) {
+        let scaled = (d * 1000).rounded() / 1000
+        self = "\(scaled)"
+    }
+}

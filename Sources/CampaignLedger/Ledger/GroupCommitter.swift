@@ -1,0 +1,75 @@
+import Foundation
+
+/// Group commit: appenders hand their requests to one writer thread, which commits every request
+/// waiting at that moment in one LMDB write transaction (one fsync), then wakes them all.
+/// Many tasks appending one event each therefore share commits instead of paying one each.
+///
+/// `@unchecked Sendable`: `pending` and `stopped` are guarded by `condition`.
+final class GroupCommitter: @unchecked Sendable {
+    typealias Completion = @Sendable (Result<[AppendOutcome], any Error>) -> Void
+
+    private let condition = NSCondition()
+    private var pending: [(AppendRequest, Completion)] = []
+    private var stopped = false
+    private let commit: @Sendable ([AppendRequest]) throws -> [Result<[AppendOutcome], LedgerError>]
+    /// Upper bound of events per shared transaction, so no commit holds the writer long.
+    private let maxEventsPerCommit: Int
+
+    init(
+        maxEventsPerCommit: Int = 10_000,
+        commit: @escaping @Sendable ([AppendRequest]) throws -> [Result<[AppendOutcome], LedgerError>]
+    ) {
+        self.commit = commit
+        self.maxEventsPerCommit = maxEventsPerCommit
+        let thread = Thread { [weak self] in self?.run() }
+        thread.name = "campaign-ledger writer"
+        thread.start()
+    }
+
+    func submit(_ request: AppendRequest, _ completion: @escaping Completion) {
+        condition.lock()
+        if stopped {
+            condition.unlock()
+            completion(.failure(LedgerError.unavailable("the ledger is closed")))
+            return
+        }
+        pending.append((request, completion))
+        condition.signal()
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && !stopped { condition.wait() }
+            if pending.isEmpty && stopped {
+                condition.unlock()
+                return
+            }
+            var taken = 0
+            var events = 0
+            while taken < pending.count && (taken == 0 || events + pending[taken].0.events.count <= maxEventsPerCommit) {
+                events += pending[taken].0.events.count
+                taken += 1
+            }
+            let group = Array(pending.prefix(taken))
+            pending.removeFirst(taken)
+            condition.unlock()
+            do {
+                let results = try commit(group.map(\.0))
+                for (i, (_, completion)) in group.enumerated() {
+                    completion(results[i].mapError { $0 })
+                }
+            } catch {
+                for (_, completion) in group { completion(.failure(error)) }
+            }
+        }
+    }
+}

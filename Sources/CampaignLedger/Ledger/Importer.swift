@@ -1,0 +1,155 @@
+import Foundation
+import LMDB
+
+/// How `ledger import` treats a file (interchange.md §2).
+public struct ImportOptions: Sendable {
+    /// Validate against the store and append nothing.
+    public var dryRun = false
+    /// Append the good lines and report the bad ones, instead of all or nothing.
+    public var skipInvalid = false
+    /// Events per transaction (at most 10 000, so no transaction holds the writer long).
+    public var batchSize = 10_000
+
+    public init(dryRun: Bool = false, skipInvalid: Bool = false) {
+        self.dryRun = dryRun
+        self.skipInvalid = skipInvalid
+    }
+}
+
+/// One rejected line: where, which field, why, and the line exactly as given.
+public struct LineError: Sendable, Hashable, Error {
+    public var line: Int
+    public var field: String
+    public var message: String
+    public var text: [UInt8]
+
+    /// `field: message`.
+    public var summary: String { "\(field): \(message)" }
+}
+
+/// What an import did.
+public struct ImportSummary: Sendable {
+    public var lines = 0
+    public var appended = 0
+    public var duplicates = 0
+    public var rejected: [LineError] = []
+    public var seconds = 0.0
+    /// When appending stopped early because another writer made a line invalid meanwhile.
+    public var stoppedAt: LineError?
+
+    public var eventsPerSecond: Double { seconds > 0 ? Double(appended + duplicates) / seconds : 0 }
+}
+
+/// Progress of a long import, for a terminal.
+public struct ImportProgress: Sendable {
+    public enum Phase: String, Sendable { case validating, appending }
+    public var phase: Phase
+    public var done: Int
+    public var total: Int
+}
+
+extension Ledger {
+    /// Imports JSON Lines `data` (interchange.md §2). First every line is validated against the
+    /// store and the valid lines before it; with errors and without `skipInvalid`, nothing is
+    /// appended and the summary lists them. Then the valid lines are appended in transactions
+    /// of at most `batchSize` events, each re-validated inside its transaction; if another writer
+    /// made one invalid meanwhile, the import stops there (`stoppedAt`) keeping the batches
+    /// already committed. Lines without `id` get a deterministic id (see `derivedID`), so a
+    /// re-import appends nothing twice.
+    public func importLines(
+        _ data: [UInt8], options: ImportOptions = ImportOptions(),
+        progress: ((ImportProgress) -> Void)? = nil
+    ) throws -> ImportSummary {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var summary = ImportSummary()
+        let lines = splitLines(data)
+        summary.lines = lines.count
+
+        // Phase 1: parse and judge every line, against the store and the valid lines before it.
+        var good: [(line: Int, event: Event)] = []
+        good.reserveCapacity(lines.count)
+        var occurrences: [String: Int] = [:]
+        var validator = Validator(layout: store.layout, head: try store.head().position)
+        var index = 0
+        while index < lines.count {
+            let end = min(index + 10_000, lines.count)
+            try store.environment.read { txn in
+                for i in index..<end {
+                    let range = lines[i]
+                    let number = i + 1
+                    do {
+                        let parsed = try data.withUnsafeBytes { raw in
+                            try EventLineParser.parse(UnsafeRawBufferPointer(rebasing: raw[range]))
+                        }
+                        guard var event = parsed?.event else { continue }
+                        if event.id == nil {
+                            let base = derivedID(for: event, occurrence: 0)
+                            let seen = occurrences[base, default: 0]
+                            occurrences[base] = seen + 1
+                            event.id = seen == 0 ? base : derivedID(for: event, occurrence: seen)
+                        }
+                        validator.beginRequest()
+                        do {
+                            _ = try validator.admit(event, txn)
+                            validator.acceptRequest()
+                        } catch {
+                            validator.rejectRequest()
+                            throw error
+                        }
+                        good.append((number, event))
+                    } catch let e as InputError {
+                        summary.rejected.append(
+                            LineError(line: number, field: e.field, message: e.message, text: Array(data[range])))
+                    }
+                }
+            }
+            index = end
+            progress?(ImportProgress(phase: .validating, done: index, total: lines.count))
+        }
+        if options.dryRun || (!summary.rejected.isEmpty && !options.skipInvalid) {
+            summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            return summary
+        }
+
+        // Phase 2: append in batches, each re-validated inside its transaction.
+        var offset = 0
+        while offset < good.count {
+            let batch = good[offset..<min(offset + options.batchSize, good.count)]
+            let result = try appendBatch([AppendRequest(events: batch.map(\.event))])[0]
+            switch result {
+            case .success(let outcomes):
+                for o in outcomes {
+                    if case .appended = o { summary.appended += 1 } else { summary.duplicates += 1 }
+                }
+            case .failure(let error):
+                var stop = LineError(line: batch.first!.line, field: "line", message: error.description, text: [])
+                if case .invalidInput(let e, let i?) = error {
+                    let line = batch[batch.startIndex + i - 1].line
+                    stop = LineError(line: line, field: e.field, message: e.message, text: Array(data[lines[line - 1]]))
+                }
+                summary.stoppedAt = stop
+                summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                return summary
+            }
+            offset += batch.count
+            progress?(ImportProgress(phase: .appending, done: offset, total: good.count))
+        }
+        summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return summary
+    }
+}
+
+/// The byte ranges of the lines of `data` (split at LF; a final LF does not start a line).
+func splitLines(_ data: [UInt8]) -> [Range<Int>] {
+    var out: [Range<Int>] = []
+    data.withUnsafeBufferPointer { buffer in
+        var start = 0
+        while start < buffer.count {
+            var end = start
+            while end < buffer.count && buffer[end] != 0x0A { end += 1 }
+            out.append(start..<end)
+            start = end + 1
+        }
+    }
+    return out
+}

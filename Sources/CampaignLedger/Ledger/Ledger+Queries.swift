@@ -1,0 +1,237 @@
+import LMDB
+
+/// A time filter for queries (interchange.md §3): what the ledger knew, or what had happened.
+public enum TimeFilter: Sendable, Hashable {
+    /// The events recorded at or before this instant (ns since 1970): what we knew then.
+    case asOf(nanos: Int64)
+    /// The events whose `at` is before this instant: what had happened by then.
+    case occurredBefore(nanos: Int64)
+
+    func admits(_ r: RecordedEvent) -> Bool {
+        switch self {
+        case .asOf(let t): r.recordedAtMicros.multipliedReportingOverflow(by: 1000).partialValue <= t
+        case .occurredBefore(let t): r.event.atNanos < t
+        }
+    }
+}
+
+extension Ledger {
+    /// The number of the projection build that answers queries.
+    public var projectionBuild: Int { Int(store.activeBuild.number) }
+
+    private var build: BuildStorage { store.activeBuild }
+
+    /// The checkpoint (last applied position) of the answering build.
+    func checkpoint(_ txn: borrowing Transaction) throws -> UInt64 {
+        let key = build.number.bigEndianBytes
+        return try txn.get(store.layout.builds, key).flatMap { b in
+            b.withUnsafeBytes { BuildInfo(number: build.number, $0)?.checkpoint }
+        } ?? 0
+    }
+
+    // MARK: Typed reads
+
+    /// A campaign's lifecycle, status and metric counters, or nil when it does not exist.
+    public func campaign(_ id: String) throws -> CampaignAggregate? {
+        try store.environment.read { txn in try build.aggregate(id, txn) }
+    }
+
+    /// A contact's current state and the facts that explain it, or nil.
+    public func contact(campaign: String, contact: String) throws -> ContactFold? {
+        try store.environment.read { txn in
+            try build.fold(ContactIdentity(campaign: campaign, contact: contact), txn)
+        }
+    }
+
+    // MARK: Answers (interchange.md §3)
+
+    /// `ledger campaign show ID --json`. Reads one campaign record and two index entries: O(1)
+    /// in the campaign's size.
+    public func campaignJSON(_ id: String, filter: TimeFilter? = nil) throws -> JSONOutput {
+        if let filter {
+            let projector = try fold(campaign: id, filter: filter)
+            guard let answer = projector.campaignShow(id, projectionVersion: projectionBuild) else {
+                throw LedgerError.notFound(notFoundCampaign(id, filter))
+            }
+            return answer
+        }
+        return try store.environment.read { txn in
+            guard let agg = try build.aggregate(id, txn) else {
+                throw LedgerError.notFound(notFoundCampaign(id, nil))
+            }
+            return agg.showJSON(
+                campaign: id, position: try checkpoint(txn), projectionVersion: projectionBuild,
+                maxDeliver: try build.maximum(id, .deliver, txn), maxRead: try build.maximum(id, .read, txn))
+        }
+    }
+
+    /// `ledger campaign list --json`: every campaign in id order, without breakdowns.
+    public func campaignListJSON(filter: TimeFilter? = nil) throws -> JSONOutput {
+        if let filter {
+            return try foldAll(filter: filter).campaignList(projectionVersion: projectionBuild)
+        }
+        return try store.environment.read { txn in
+            let position = try checkpoint(txn)
+            var rows: [(String, CampaignAggregate)] = []
+            try txn.forEach(build.campaigns) { key, value in
+                let id = String(decoding: key, as: UTF8.self)
+                do {
+                    rows.append((id, try CampaignAggregate(decoding: Array(value))))
+                } catch {
+                    throw LedgerError.corrupted("campaign record of \(quoted(id)): \(error)")
+                }
+                return true
+            }
+            return .array(try rows.map { id, agg in
+                agg.showJSON(
+                    campaign: id, position: position, projectionVersion: projectionBuild,
+                    maxDeliver: try build.maximum(id, .deliver, txn), maxRead: try build.maximum(id, .read, txn),
+                    includeBreakdowns: false)
+            })
+        }
+    }
+
+    /// `ledger contact show CAMPAIGN CONTACT --json`.
+    public func contactJSON(campaign: String, contact: String, filter: TimeFilter? = nil) throws -> JSONOutput {
+        if let filter {
+            let projector = try fold(campaign: campaign, filter: filter)
+            guard projector.campaign(campaign) != nil else {
+                throw LedgerError.notFound(notFoundCampaign(campaign, filter))
+            }
+            guard let answer = projector.contactShow(campaign, contact) else {
+                throw LedgerError.notFound(notFoundContact(campaign, contact, filter))
+            }
+            return answer
+        }
+        return try store.environment.read { txn in
+            guard try build.aggregate(campaign, txn) != nil else {
+                throw LedgerError.notFound(notFoundCampaign(campaign, nil))
+            }
+            guard let fold = try build.fold(ContactIdentity(campaign: campaign, contact: contact), txn) else {
+                throw LedgerError.notFound(notFoundContact(campaign, contact, nil))
+            }
+            return fold.show(campaign: campaign, contact: contact, position: try checkpoint(txn))
+        }
+    }
+
+    /// `ledger contact list CAMPAIGN --json`: every contact (removed and invalid ones too) in
+    /// contact-id order; `state` filters; `limit`/`after` page.
+    public func contactListJSON(
+        campaign: String, state: ContactState? = nil, limit: Int? = nil, after: String? = nil,
+        filter: TimeFilter? = nil
+    ) throws -> JSONOutput {
+        if let filter {
+            let projector = try fold(campaign: campaign, filter: filter)
+            guard case .array(var rows)? = projector.contactList(campaign, state: state) else {
+                throw LedgerError.notFound(notFoundCampaign(campaign, filter))
+            }
+            if let after {
+                rows = rows.filter { row in
+                    guard case .object(let members) = row,
+                        case .string(let id)? = members.first(where: { $0.0 == "contact" })?.1
+                    else { return false }
+                    return utf8Precedes(after, id)
+                }
+            }
+            if let limit { rows = Array(rows.prefix(limit)) }
+            return .array(rows)
+        }
+        return try store.environment.read { txn in
+            guard try build.aggregate(campaign, txn) != nil else {
+                throw LedgerError.notFound(notFoundCampaign(campaign, nil))
+            }
+            let position = try checkpoint(txn)
+            let prefix = StoreLayout.campaignPrefix(campaign)
+            let start = after.map { prefix + Array($0.utf8) + [0] } ?? prefix
+            let wanted = state?.joined
+            var rows: [JSONOutput] = []
+            try txn.forEach(build.contacts, prefix: prefix, from: start) { key, value in
+                let id = String(decoding: key[prefix.count...], as: UTF8.self)
+                let fold: ContactFold
+                do {
+                    fold = try ContactFold(decoding: Array(value))
+                } catch {
+                    throw LedgerError.corrupted("contact record of \(campaign)/\(id): \(error)")
+                }
+                if wanted == nil || fold.state == wanted {
+                    rows.append(fold.show(campaign: campaign, contact: id, position: position))
+                }
+                return limit.map { rows.count < $0 } ?? true
+            }
+            return .array(rows)
+        }
+    }
+
+    /// `ledger metrics CAMPAIGN --json` (the campaign's metrics) or, with no campaign,
+    /// `{"whatsapp": …, "sms": …, "telephone": …}` totals per channel.
+    public func metricsJSON(campaign: String? = nil, filter: TimeFilter? = nil) throws -> JSONOutput {
+        if let campaign {
+            guard case .object(let members) = try campaignJSON(campaign, filter: filter),
+                let metrics = members.first(where: { $0.0 == "metrics" })?.1
+            else { throw LedgerError.internal("campaign answer without metrics") }
+            return metrics
+        }
+        if let filter { return try foldAll(filter: filter).channelMetrics() }
+        return try store.environment.read { txn in
+            var totals: [Channel: (CampaignAggregate, Int64?, Int64?)] = [:]
+            for channel in Channel.allCases { totals[channel] = (CampaignAggregate(channel: channel), nil, nil) }
+            try txn.forEach(build.campaigns) { key, value in
+                let id = String(decoding: key, as: UTF8.self)
+                let agg: CampaignAggregate
+                do {
+                    agg = try CampaignAggregate(decoding: Array(value))
+                } catch {
+                    throw LedgerError.corrupted("campaign record of \(quoted(id)): \(error)")
+                }
+                var t = totals[agg.channel]!
+                t.0.merge(agg)
+                t.1 = maxOptional(t.1, try build.maximum(id, .deliver, txn))
+                t.2 = maxOptional(t.2, try build.maximum(id, .read, txn))
+                totals[agg.channel] = t
+                return true
+            }
+            return .object(Channel.allCases.map { channel in
+                let (agg, deliver, read) = totals[channel]!
+                return (channel.rawValue, agg.metricsJSON(maxDeliver: deliver, maxRead: read, includeBreakdowns: true))
+            })
+        }
+    }
+
+    // MARK: Time-filtered folds
+
+    /// Folds one campaign's stream, filtered, in memory (uses the stream index, not the log).
+    func fold(campaign: String, filter: TimeFilter) throws -> Projector {
+        var projector = Projector()
+        for r in try events(campaign: campaign) where filter.admits(r) { projector.apply(r) }
+        return projector
+    }
+
+    /// Folds the whole log, filtered, in memory, reading in chunks.
+    func foldAll(filter: TimeFilter) throws -> Projector {
+        var projector = Projector()
+        var next: UInt64 = 1
+        while true {
+            let chunk = try events(from: next, limit: 10_000)
+            for r in chunk where filter.admits(r) { projector.apply(r) }
+            guard let last = chunk.last, chunk.count == 10_000 else { break }
+            next = last.position + 1
+        }
+        return projector
+    }
+
+    private func notFoundCampaign(_ id: String, _ filter: TimeFilter?) -> String {
+        "no campaign \(quoted(id))" + (filter == nil ? "" : " at that time") + "; `ledger campaign list` shows the campaigns"
+    }
+
+    private func notFoundContact(_ campaign: String, _ contact: String, _ filter: TimeFilter?) -> String {
+        "no contact \(quoted(contact)) in campaign \(quoted(campaign))" + (filter == nil ? "" : " at that time")
+            + "; `ledger contact list \(campaign)` shows its contacts"
+    }
+}
+
+private func maxOptional(_ a: Int64?, _ b: Int64?) -> Int64? {
+    switch (a, b) {
+    case (nil, let x), (let x, nil): x
+    case (let x?, let y?): max(x, y)
+    }
+}

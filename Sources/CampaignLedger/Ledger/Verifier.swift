@@ -1,0 +1,193 @@
+import Foundation
+import LMDB
+
+/// What `ledger verify` found.
+public struct VerifyReport: Sendable {
+    /// The head after the chain was recomputed: its position and hash.
+    public var head: LogHead
+    public var eventsChecked: UInt64 = 0
+    /// Problems found, the first (lowest position) first. Empty when everything holds.
+    public var problems: [VerifyProblem] = []
+    public var isOK: Bool { problems.isEmpty }
+}
+
+/// One thing `verify` found wrong, naming the position where it can.
+public struct VerifyProblem: Sendable, Hashable, CustomStringConvertible {
+    public var position: UInt64?
+    public var message: String
+    public var description: String { (position.map { "position \($0): " } ?? "") + message }
+}
+
+extension Ledger {
+    /// Verifies the store (DESIGN.md §3): recomputes the hash chain from position 1, checks that
+    /// positions have no gap, that every index entry (event ids, campaign and contact streams)
+    /// agrees with the log and none points past the last event, that the stored head matches,
+    /// and that the active projections equal a fresh fold of the log. With `checkpoint`, also that
+    /// the chain hash at that position is the published one. Reads in one read transaction.
+    public func verify(
+        checkpoint: (position: UInt64, hash: [UInt8])? = nil,
+        progress: ((UInt64, UInt64) -> Void)? = nil
+    ) throws -> VerifyReport {
+        try store.environment.read { txn in try verify(txn, checkpoint: checkpoint, progress: progress) }
+    }
+
+    private func verify(
+        _ txn: borrowing Transaction, checkpoint: (position: UInt64, hash: [UInt8])?,
+        progress: ((UInt64, UInt64) -> Void)?
+    ) throws -> VerifyReport {
+        let layout = store.layout
+        let stored = try store.head(txn)
+        var report = VerifyReport(head: .empty)
+        var problems: [VerifyProblem] = []
+        var previous = LogHead.empty.hash
+        var expected: UInt64 = 1
+        var projector = Projector()
+        var ids: [String: UInt64] = [:]
+        var campaignStream = Set<[UInt8]>()
+        var contactStream = Set<[UInt8]>()
+        var checkpointSeen = false
+        var chainBroken = false
+        try txn.forEach(layout.events) { key, value in
+            guard let position = UInt64(bigEndianBytes: key), key.count == 8 else {
+                problems.append(VerifyProblem(position: nil, message: "a key of `events` is not a u64 position"))
+                return true
+            }
+            if position != expected {
+                problems.append(VerifyProblem(
+                    position: expected,
+                    message: position > expected
+                        ? "missing: the log jumps from position \(expected - 1) to \(position)"
+                        : "position \(position) is out of order"))
+                expected = position
+                chainBroken = true
+            }
+            let record: RecordedEvent
+            do {
+                record = try EventRecord.decode(value)
+            } catch {
+                problems.append(VerifyProblem(position: position, message: "the stored event does not decode (\(error))"))
+                chainBroken = true
+                expected = position + 1
+                return true
+            }
+            if record.position != position {
+                problems.append(VerifyProblem(position: position, message: "the record says position \(record.position)"))
+            }
+            let hash = ExportLine.chain(previous: previous, digest: ExportLine.digest(record))
+            if !chainBroken && hash != record.hash {
+                problems.append(VerifyProblem(position: position, message: "hash mismatch: the event or its predecessor was changed"))
+                chainBroken = true
+            }
+            previous = hash
+            if let checkpoint, checkpoint.position == position {
+                checkpointSeen = true
+                if hash != checkpoint.hash {
+                    problems.append(VerifyProblem(
+                        position: position,
+                        message: "the history up to the checkpoint was changed: hash \(ledgerHex(hash)), checkpoint \(ledgerHex(checkpoint.hash))"))
+                }
+            }
+            if let id = record.event.id { ids[id] = position }
+            campaignStream.insert(StoreLayout.streamEntry(StoreLayout.campaignPrefix(record.event.campaign), position))
+            if record.event.type.isContactEvent, let contact = record.event.contact {
+                contactStream.insert(StoreLayout.streamEntry(StoreLayout.contactStreamPrefix(record.event.campaign, contact), position))
+            }
+            projector.apply(record)
+            report.eventsChecked += 1
+            report.head = LogHead(position: position, recordedAtMicros: record.recordedAtMicros, hash: hash)
+            expected = position + 1
+            if position % 100_000 == 0 { progress?(position, stored.position) }
+            return true
+        }
+        let last = report.head.position
+        if stored.position != last {
+            problems.append(VerifyProblem(
+                position: min(stored.position, last) + 1,
+                message: "the stored head is position \(stored.position) but the log ends at \(last)"
+                    + (stored.position > last ? ": events after \(last) were deleted" : "")))
+        } else if stored.hash != report.head.hash && !chainBroken {
+            problems.append(VerifyProblem(position: last, message: "the stored head hash differs from the chain"))
+        }
+        if let checkpoint, !checkpointSeen {
+            problems.append(VerifyProblem(
+                position: checkpoint.position, message: "the checkpoint's position is not in the log (it ends at \(last))"))
+        }
+        // Indexes against the log.
+        var idEntries = 0
+        try txn.forEach(layout.eventIDs) { key, value in
+            idEntries += 1
+            let id = String(decoding: key, as: UTF8.self)
+            let position = UInt64(bigEndianBytes: value) ?? 0
+            if ids[id] != position {
+                problems.append(VerifyProblem(
+                    position: position,
+                    message: position > last ? "event id \(quoted(id)) points past the last event (\(last))"
+                        : "event id \(quoted(id)) points at an event with another id"))
+            }
+            return true
+        }
+        if idEntries != ids.count {
+            problems.append(VerifyProblem(position: nil, message: "`event_ids` has \(idEntries) entries for \(ids.count) events"))
+        }
+        for (db, wanted, name) in [(layout.campaignStreams, campaignStream, "campaign_streams"), (layout.contactStreams, contactStream, "contact_streams")] {
+            var seen = 0
+            try txn.forEach(db) { key, _ in
+                seen += 1
+                if !wanted.contains(Array(key)) {
+                    let position = UInt64(bigEndianBytes: Array(key.suffix(8))) ?? 0
+                    problems.append(VerifyProblem(
+                        position: position,
+                        message: "a `\(name)` entry " + (position > last ? "points past the last event (\(last))" : "does not match its event")))
+                }
+                return true
+            }
+            if seen != wanted.count {
+                problems.append(VerifyProblem(position: nil, message: "`\(name)` has \(seen) entries for \(wanted.count) events"))
+            }
+        }
+        // Projections against a fresh fold.
+        let checkpointPosition = try self.checkpoint(txn)
+        if checkpointPosition > last {
+            problems.append(VerifyProblem(position: checkpointPosition, message: "the projection checkpoint points past the last event (\(last))"))
+        } else if checkpointPosition == last {
+            problems += try compareProjections(projector, txn)
+        }
+        report.problems = problems.sorted { ($0.position ?? .max) < ($1.position ?? .max) }
+        return report
+    }
+
+    /// Compares the stored build with an in-memory fold of the whole log.
+    private func compareProjections(_ projector: Projector, _ txn: borrowing Transaction) throws -> [VerifyProblem] {
+        let build = store.activeBuild
+        var problems: [VerifyProblem] = []
+        var stored = 0
+        try txn.forEach(build.campaigns) { _, _ in
+            stored += 1
+            return true
+        }
+        if stored != projector.campaigns.count {
+            problems.append(VerifyProblem(position: nil, message: "build \(build.number) has \(stored) campaigns, the log \(projector.campaigns.count)"))
+        }
+        for entry in projector.campaigns {
+            guard let agg = try build.aggregate(entry.id, txn) else {
+                problems.append(VerifyProblem(position: nil, message: "build \(build.number) lacks campaign \(quoted(entry.id))"))
+                continue
+            }
+            let maxDeliver = try build.maximum(entry.id, .deliver, txn)
+            let maxRead = try build.maximum(entry.id, .read, txn)
+            if agg != entry.aggregate || maxDeliver != entry.deliverTimes.max || maxRead != entry.readTimes.max {
+                problems.append(VerifyProblem(position: nil, message: "campaign \(quoted(entry.id)) in build \(build.number) differs from a fold of the log"))
+            }
+            for (contact, fold) in entry.contacts {
+                if try build.fold(ContactIdentity(campaign: entry.id, contact: contact), txn) != fold {
+                    problems.append(VerifyProblem(
+                        position: fold.lastPosition,
+                        message: "contact \(entry.id)/\(contact) in build \(build.number) differs from a fold of the log"))
+                }
+            }
+        }
+        return problems
+    }
+}
+
+func ledgerHex(_ bytes: [UInt8]) -> String { hex(bytes) }

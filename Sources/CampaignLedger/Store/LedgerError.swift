@@ -1,0 +1,83 @@
+/// An error of the ledger, with the exit status the `ledger` command maps it to
+/// (interchange.md §4) and a message that says what, where and what to do.
+public enum LedgerError: Error, Sendable, CustomStringConvertible {
+    /// The store directory holds no ledger (exit 2).
+    case storeNotFound(path: String)
+    /// A campaign, contact or build that does not exist (exit 2).
+    case notFound(String)
+    /// A wrong use of a command or API (exit 64).
+    case usage(String)
+    /// Input that breaks the rules (exit 65): one line or event, with its index (1-based) in
+    /// the file or request when known.
+    case invalidInput(InputError, index: Int?)
+    /// An expected stream version did not match (optimistic concurrency; exit 65).
+    case versionConflict(stream: String, expected: UInt64, actual: UInt64)
+    /// The store is busy (another rebuild), full, read-only for a write, or of a newer format
+    /// (exit 69).
+    case unavailable(String)
+    /// The store is damaged: a record that does not decode, an index that points nowhere (exit 70).
+    case corrupted(String)
+    /// Anything else (exit 70).
+    case `internal`(String)
+
+    public var exitCode: Int32 {
+        switch self {
+        case .storeNotFound, .notFound: 2
+        case .usage: 64
+        case .invalidInput, .versionConflict: 65
+        case .unavailable: 69
+        case .corrupted, .internal: 70
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .storeNotFound(let path):
+            "no ledger at \(path); create one with `ledger import FILE --store \(path)` or pass --store"
+        case .notFound(let what): what
+        case .usage(let what): what
+        case .invalidInput(let e, let index):
+            (index.map { "event \($0): " } ?? "") + "\(e.field): \(e.message)"
+        case .versionConflict(let stream, let expected, let actual):
+            "stream \(stream) is at version \(actual), not the expected \(expected); read it again and retry"
+        case .unavailable(let what): what
+        case .corrupted(let what): "the store is damaged: \(what); run `ledger verify` and restore from a backup"
+        case .internal(let what): "internal error: \(what)"
+        }
+    }
+}
+
+/// The outcome of one appended event (DESIGN.md §2).
+public enum AppendOutcome: Sendable, Hashable {
+    /// Appended at this position.
+    case appended(position: UInt64, id: String)
+    /// A re-delivery of the event already at this position: skipped, recorded in the side record.
+    case duplicate(position: UInt64, id: String)
+
+    public var position: UInt64 {
+        switch self {
+        case .appended(let p, _), .duplicate(let p, _): p
+        }
+    }
+
+    public var id: String {
+        switch self {
+        case .appended(_, let id), .duplicate(_, let id): id
+        }
+    }
+}
+
+/// Optimistic concurrency: the append goes through only if the stream's version (the position
+/// of its last event, 0 when it has none) is `version`.
+public struct StreamExpectation: Sendable, Hashable {
+    public var campaign: String
+    /// nil: the campaign's stream; else this contact's stream.
+    public var contact: String?
+    public var version: UInt64
+
+    public init(campaign: String, contact: String? = nil, version: UInt64) {
+        self.campaign = campaign
+        self.contact = contact
+        self.version = version
+    }
+}

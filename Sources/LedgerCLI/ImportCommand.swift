@@ -1,0 +1,119 @@
+import ArgumentParser
+import CampaignLedger
+import Foundation
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Append events from a JSON Lines file (all or nothing by default).",
+        discussion: """
+            Every line is validated first (syntax, fields, references, lifecycle rules, in file
+            order); if any is bad, nothing is appended, each bad line is listed as
+            FILE:LINE: field: message, and the exit status is 65. Then the events are appended in
+            transactions of at most 10 000. Re-running an import appends nothing twice: events
+            with an id are deduplicated, and lines without one get an id derived from their
+            content and how many identical lines came before.
+
+            Examples:
+              ledger import history.jsonl
+              ledger import - < callbacks.jsonl
+              ledger import history.jsonl --skip-invalid --rejects bad.jsonl
+            """)
+
+    @Argument(help: ArgumentHelp("The JSON Lines file, or - for standard input.", valueName: "file"))
+    var file: String
+
+    @Flag(name: .long, help: "Validate against the store and append nothing.")
+    var dryRun = false
+
+    @Flag(name: .long, help: "Append the good lines and write the bad ones to the rejects file.")
+    var skipInvalid = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Where --skip-invalid writes rejected lines (default: FILE.rejects.jsonl).", valueName: "file"))
+    var rejects: String?
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Flag(name: .long, help: "Print the summary as one JSON document on stdout.")
+    var json = false
+
+    func validate() throws {
+        if rejects != nil && !skipInvalid { throw ValidationError("--rejects goes with --skip-invalid") }
+    }
+
+    func run() throws {
+        try CampaignLedgerCLI.run {
+            let data: [UInt8]
+            if file == "-" {
+                data = Array(FileHandle.standardInput.readDataToEndOfFile())
+            } else {
+                guard let contents = FileManager.default.contents(atPath: file) else {
+                    throw LedgerError.notFound("cannot read \(file): no such file or not readable")
+                }
+                data = Array(contents)
+            }
+            let ledger = try storeOptions.open(create: true)
+            let name = file == "-" ? "stdin" : file
+            let summary = try ledger.importLines(
+                data, options: ImportOptions(dryRun: dryRun, skipInvalid: skipInvalid)
+            ) { p in
+                Terminal.progress("\(p.phase.rawValue) \(p.done)/\(p.total) lines")
+            }
+            Terminal.endProgress()
+            if !summary.rejected.isEmpty {
+                if skipInvalid && !dryRun {
+                    let path = rejects ?? (file == "-" ? "stdin.rejects.jsonl" : file + ".rejects.jsonl")
+                    try writeRejects(summary.rejected, to: path)
+                    Terminal.err("\(summary.rejected.count) rejected lines written to \(path)")
+                } else {
+                    for e in summary.rejected.prefix(100) { Terminal.err("\(name):\(e.line): \(e.summary)") }
+                    if summary.rejected.count > 100 {
+                        Terminal.err("… and \(summary.rejected.count - 100) more bad lines")
+                    }
+                }
+            }
+            if let stop = summary.stoppedAt {
+                Terminal.err("\(name):\(stop.line): \(stop.summary)")
+                Terminal.err("stopped: another writer made line \(stop.line) invalid; the batches before it are committed, re-run to continue")
+            }
+            report(summary, name: name)
+            if summary.stoppedAt != nil || (!summary.rejected.isEmpty && !skipInvalid) {
+                if !skipInvalid && !dryRun && summary.stoppedAt == nil {
+                    Terminal.err("nothing appended: fix the lines above, or use --skip-invalid")
+                }
+                throw ExitCode(65)
+            }
+        }
+    }
+
+    private func report(_ s: ImportSummary, name: String) {
+        let rate = Int(s.eventsPerSecond.rounded())
+        if json {
+            Terminal.out(JSONOutput.object([
+                ("file", .string(name)), ("lines", .int(Int64(s.lines))),
+                ("appended", .int(Int64(s.appended))), ("duplicates", .int(Int64(s.duplicates))),
+                ("rejected", .int(Int64(s.rejected.count))), ("dryRun", .bool(dryRun)),
+                ("seconds", .double(s.seconds)), ("eventsPerSecond", .int(Int64(rate))),
+            ]).serialized())
+        }
+        let verb = dryRun ? "checked (dry run, nothing appended)" : "imported"
+        Terminal.err(
+            "\(verb) \(name): \(s.appended) appended, \(s.duplicates) duplicates, \(s.rejected.count) rejected"
+                + " in \(String(format: "%.2f", s.seconds)) s (\(rate) events/s)")
+    }
+
+    /// One `{"line": N, "error": "…", "text": "…"}` per rejected line: nothing given is lost.
+    private func writeRejects(_ rejected: [LineError], to path: String) throws {
+        var out = ""
+        for e in rejected {
+            out += JSONOutput.object([
+                ("line", .int(Int64(e.line))), ("error", .string(e.summary)),
+                ("text", .string(String(decoding: e.text, as: UTF8.self))),
+            ]).serialized() + "\n"
+        }
+        guard FileManager.default.createFile(atPath: path, contents: Data(out.utf8)) else {
+            throw LedgerError.unavailable("cannot write the rejects file \(path)")
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import CampaignLedger
+import Foundation
+
+@main
+struct LedgerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "An event-sourced ledger for messaging and telephone campaigns.",
+        discussion: """
+            Every change of a campaign or of a contact in it is an immutable, hash-chained event;
+            contact states, campaign status and metrics are computed from them exactly as the
+            spec says, however late, duplicated or out of order provider callbacks arrive.
+
+            The store is a directory: --store PATH, else $LEDGER_STORE, else ./ledger.lmdb.
+
+            Start here:
+              ledger import events.jsonl          append a JSON Lines history (all or nothing)
+              ledger campaign list                every campaign with its status
+              ledger contact show CAMPAIGN ID     one contact's state and why
+              ledger verify                       check the hash chain, indexes and projections
+            """,
+        subcommands: [
+            ImportCommand.self, AppendCommand.self, ExportCommand.self,
+            CampaignCommand.self, ContactCommand.self, MetricsCommand.self,
+            VerifyCommand.self, StatsCommand.self, BackupCommand.self,
+        ]
+    )
+}
+
+/// `--store`, shared by every command.
+struct StoreOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The ledger directory (default: $LEDGER_STORE, else ./ledger.lmdb).", valueName: "path"))
+    var store: String?
+
+    var path: String {
+        if let store { return store }
+        if let env = ProcessInfo.processInfo.environment["LEDGER_STORE"], !env.isEmpty { return env }
+        return "ledger.lmdb"
+    }
+
+    /// Opens the ledger; only commands that create a store pass `create: true`.
+    func open(create: Bool = false) throws -> Ledger {
+        try Ledger(.init(path: path, createIfMissing: create))
+    }
+}
+
+/// `--json` on queries.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print exactly one JSON document instead of a table.")
+    var json = false
+}
+
+/// `--as-of` / `--occurred-before` on queries (interchange.md §3).
+struct TimeOptions: ParsableArguments {
+    @Option(name: .customLong("as-of"), help: ArgumentHelp(
+        "Answer from the events recorded at or before TIME (what the ledger knew then).", valueName: "time"))
+    var asOf: String?
+
+    @Option(name: .customLong("occurred-before"), help: ArgumentHelp(
+        "Answer from the events whose `at` is before TIME (what had happened by then).", valueName: "time"))
+    var occurredBefore: String?
+
+    func validate() throws {
+        if asOf != nil && occurredBefore != nil {
+            throw ValidationError("use --as-of or --occurred-before, not both")
+        }
+        for (name, value) in [("--as-of", asOf), ("--occurred-before", occurredBefore)] {
+            if let value, (try? RFC3339.parse(value)) == nil {
+                throw ValidationError("\(name) \(value): not an RFC 3339 time like 2026-11-20T09:30:02Z")
+            }
+        }
+    }
+
+    var filter: TimeFilter? {
+        if let asOf, let t = try? RFC3339.parse(asOf) { return .asOf(nanos: t) }
+        if let occurredBefore, let t = try? RFC3339.parse(occurredBefore) { return .occurredBefore(nanos: t) }
+        return nil
+    }
+}
+
+/// Runs a command body, turning ledger errors into one line on stderr and the exit status of
+/// interchange.md §4.
+enum CampaignLedgerCLI {}
+
+extension CampaignLedgerCLI {
+static func run(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as LedgerError {
+        Terminal.error(error.description)
+        throw ExitCode(error.exitCode)
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as CleanExit {
+        throw error
+    } catch {
+        Terminal.error("internal error: \(error)")
+        throw ExitCode(70)
+    }
+}
+}
