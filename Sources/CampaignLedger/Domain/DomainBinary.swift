@@ -90,7 +90,8 @@ struct DomainByteReader {
     }
 
     mutating func string(_ what: String) throws(DomainDecodingError) -> String {
-        let length = try count(max: remaining, what)
+        let length = try count(what)
+        guard length <= remaining else { throw .truncated }
         let slice = bytes[offset..<(offset + length)]
         offset += length
         guard let s = String(validating: slice, as: UTF8.self) else { throw .invalid(what) }
