@@ -1,0 +1,269 @@
+/// One contact's projected state (domain.md §3): the fold of every appended report about the
+/// contact (`contact.added`, `contact.removed`, `contact.status`) in position order. A value type
+/// with a compact binary form, because the store persists one per contact and updates it on
+/// every report.
+public struct ContactFold: Sendable, Hashable {
+    // The report that explains the state (the greatest key; among equal keys, the later one).
+    /// Whether any report has been applied (before that, the fold is empty).
+    public private(set) var hasReport = false
+    /// The explaining report's key.
+    public private(set) var key = JoinKey.initial
+    /// The contact's state: the explaining report's state as it joins (`successfully_submitted`
+    /// is `sent`).
+    public private(set) var state = ContactState.initial
+    /// The explaining report's `code` (nil for `invalid_record`: see `show`).
+    public private(set) var code: String?
+    /// The explaining report's `reason`.
+    public private(set) var reason: String?
+    /// The explaining report's `at` text (`updatedAt`) and instant.
+    public private(set) var updatedAt: String?
+    public private(set) var updatedAtNanos: Int64 = 0
+    /// The explaining report's `providerRef`.
+    public private(set) var explainingProviderRef: String?
+
+    /// The `providerRef` of the last appended report that carried one.
+    public private(set) var lastProviderRef: String?
+    /// The highest resolved attempt of the contact's `contact.status` reports (0 with none).
+    public private(set) var attempt = 0
+    /// The highest attempt among the contact's dispatch reports (domain.md §6), 0 with none.
+    public private(set) var dispatchAttempt = 0
+    /// Every (joined) state ever reported by `contact.status`, as a set of `ContactState.bit`.
+    public private(set) var everMask: UInt64 = 0
+    /// Earliest `at` of a `sent`/`successfully_submitted` report.
+    public private(set) var firstSentNanos: Int64?
+    /// Earliest `at` of a `delivered`, `read` or `responded` report.
+    public private(set) var firstReachedNanos: Int64?
+    /// Earliest `at` of a `read` report.
+    public private(set) var firstReadNanos: Int64?
+    /// Appended events about the contact (added, removed, statuses).
+    public private(set) var reports = 0
+    /// The address as uploaded, and the `at` text of `contact.added`.
+    public private(set) var address: String?
+    public private(set) var addedAt: String?
+    /// Why the address is not dialable (the `invalid_record` reason), or nil.
+    public private(set) var addressProblem: String?
+    /// Whether a `contact.removed` was applied.
+    public private(set) var removed = false
+    /// Position of the last applied event.
+    public private(set) var lastPosition: UInt64 = 0
+
+    public init() {}
+
+    /// Whether the contact has ever had a report of `state` (joined; `contact.status` only).
+    public func ever(_ state: ContactState) -> Bool { everMask & state.joined.bit != 0 }
+
+    /// The class of the current state.
+    public var stateClass: StateClass { state.anyClass }
+
+    /// Applies one appended event about this contact, at `position`, in a campaign of `family`.
+    /// Events of other types, and statuses that are not of the family (never in a validated log),
+    /// only count as reports. A status without a resolved `attempt` (never in the log) is resolved
+    /// as the append path does.
+    public mutating func apply(_ event: Event, position: UInt64, family: ChannelFamily) {
+        reports += 1
+        lastPosition = position
+        if let ref = event.providerRef { lastProviderRef = ref }
+        switch event.type {
+        case .contactAdded:
+            let address = event.address ?? ""
+            self.address = address
+            addedAt = event.at
+            addressProblem = AddressRule.problem(address)
+            if addressProblem == nil {
+                join(.initial, key: .initial, event)
+            } else {
+                join(.invalidRecord, key: .invalidRecord, event)
+            }
+        case .contactRemoved:
+            removed = true
+            join(.removed, key: .removed, event)
+        case .contactStatus:
+            guard let reported = event.status, let info = family.info(reported) else { return }
+            let state = reported.joined
+            let resolved = max(1, event.attempt
+                ?? (state == .retryScheduled ? attempt + 1 : max(attempt, 1)))
+            attempt = max(attempt, resolved)
+            everMask |= state.bit
+            if StateSets.dispatch(family) & state.bit != 0 {
+                dispatchAttempt = max(dispatchAttempt, resolved)
+            }
+            let at = event.atNanos
+            if StateSets.timingSent & state.bit != 0 { firstSentNanos = earliest(firstSentNanos, at) }
+            if StateSets.timingReached & state.bit != 0 {
+                firstReachedNanos = earliest(firstReachedNanos, at)
+            }
+            if StateSets.timingRead & state.bit != 0 { firstReadNanos = earliest(firstReadNanos, at) }
+            join(state, key: JoinKey(info, attempt: resolved), event)
+        default:
+            return
+        }
+    }
+
+    @inline(__always)
+    private func earliest(_ current: Int64?, _ at: Int64) -> Int64 {
+        guard let current else { return at }
+        return min(current, at)
+    }
+
+    /// §3: the greatest key explains; among equal keys the one applied later.
+    @inline(__always)
+    private mutating func join(_ state: ContactState, key: JoinKey, _ event: Event) {
+        guard !hasReport || key >= self.key else { return }
+        hasReport = true
+        self.key = key
+        self.state = state
+        code = event.code
+        reason = event.reason
+        updatedAt = event.at
+        updatedAtNanos = event.atNanos
+        explainingProviderRef = event.providerRef
+    }
+
+    /// The contact's `providerRef`: the explaining report's, else the last one reported.
+    public var providerRef: String? { explainingProviderRef ?? lastProviderRef }
+
+    /// The contact's `code` as answered: nil for `invalid_record`.
+    public var shownCode: String? { state == .invalidRecord ? nil : code }
+
+    /// The contact's `reason` as answered: the address problem for `invalid_record`.
+    public var shownReason: String? { state == .invalidRecord ? addressProblem : reason }
+
+    /// `ledger contact show --json` (interchange.md §3); `position` is the last position the
+    /// answering projection applied.
+    public func show(campaign: String, contact: String, position: UInt64) -> JSONOutput {
+        .object([
+            ("campaign", .string(campaign)),
+            ("contact", .string(contact)),
+            ("state", .string(state.rawValue)),
+            ("class", .string(stateClass.rawValue)),
+            ("attempt", .int(Int64(attempt))),
+            ("code", shownCode.map(JSONOutput.string) ?? .null),
+            ("reason", shownReason.map(JSONOutput.string) ?? .null),
+            ("providerRef", providerRef.map(JSONOutput.string) ?? .null),
+            ("address", address.map(JSONOutput.string) ?? .null),
+            ("addedAt", addedAt.map(JSONOutput.string) ?? .null),
+            ("updatedAt", updatedAt.map(JSONOutput.string) ?? .null),
+            ("reports", .int(Int64(reports))),
+            ("position", .int(Int64(clamping: position))),
+        ])
+    }
+
+    /// What this contact contributes to its campaign's metrics, or nil before `contact.added`
+    /// (a fold without reports is not a contact).
+    public func contribution(family: ChannelFamily) -> ContactContribution? {
+        guard hasReport else { return nil }
+        return ContactContribution(self, family: family)
+    }
+}
+
+// MARK: - Binary form
+
+extension ContactFold {
+    /// The binary format version written by `encoded()`.
+    public static let formatVersion: UInt8 = 1
+
+    private enum Flag {
+        static let hasReport: UInt16 = 1 << 0
+        static let removed: UInt16 = 1 << 1
+        static let code: UInt16 = 1 << 2
+        static let reason: UInt16 = 1 << 3
+        static let updatedAt: UInt16 = 1 << 4
+        static let explainingRef: UInt16 = 1 << 5
+        static let lastRef: UInt16 = 1 << 6
+        static let firstSent: UInt16 = 1 << 7
+        static let firstReached: UInt16 = 1 << 8
+        static let firstRead: UInt16 = 1 << 9
+        static let address: UInt16 = 1 << 10
+        static let addedAt: UInt16 = 1 << 11
+        static let problem: UInt16 = 1 << 12
+        static let all: UInt16 = (1 << 13) - 1
+    }
+
+    /// Layout (version 1): version u8 · flags varint · key tier u8, attempt varint, rank u8 ·
+    /// state code u8 · updatedAtNanos zigzag · attempt, dispatchAttempt, everMask, reports,
+    /// lastPosition varints · then, each only if its flag is set and in this order: code, reason,
+    /// updatedAt, explaining providerRef, last providerRef (strings), firstSent, firstReached,
+    /// firstRead (zigzag), address, addedAt, address problem (strings).
+    public func encoded() -> [UInt8] {
+        var w = DomainByteWriter(capacity: 96 + (address?.utf8.count ?? 0))
+        w.byte(Self.formatVersion)
+        var flags: UInt16 = 0
+        if hasReport { flags |= Flag.hasReport }
+        if removed { flags |= Flag.removed }
+        if code != nil { flags |= Flag.code }
+        if reason != nil { flags |= Flag.reason }
+        if updatedAt != nil { flags |= Flag.updatedAt }
+        if explainingProviderRef != nil { flags |= Flag.explainingRef }
+        if lastProviderRef != nil { flags |= Flag.lastRef }
+        if firstSentNanos != nil { flags |= Flag.firstSent }
+        if firstReachedNanos != nil { flags |= Flag.firstReached }
+        if firstReadNanos != nil { flags |= Flag.firstRead }
+        if address != nil { flags |= Flag.address }
+        if addedAt != nil { flags |= Flag.addedAt }
+        if addressProblem != nil { flags |= Flag.problem }
+        w.varint(UInt64(flags))
+        w.byte(UInt8(clamping: key.tier))
+        w.count(key.attempt)
+        w.byte(UInt8(clamping: key.rank))
+        w.byte(UInt8(state.slot))
+        w.signed(updatedAtNanos)
+        w.count(attempt)
+        w.count(dispatchAttempt)
+        w.varint(everMask)
+        w.count(reports)
+        w.varint(lastPosition)
+        if let code { w.string(code) }
+        if let reason { w.string(reason) }
+        if let updatedAt { w.string(updatedAt) }
+        if let explainingProviderRef { w.string(explainingProviderRef) }
+        if let lastProviderRef { w.string(lastProviderRef) }
+        if let firstSentNanos { w.signed(firstSentNanos) }
+        if let firstReachedNanos { w.signed(firstReachedNanos) }
+        if let firstReadNanos { w.signed(firstReadNanos) }
+        if let address { w.string(address) }
+        if let addedAt { w.string(addedAt) }
+        if let addressProblem { w.string(addressProblem) }
+        return w.bytes
+    }
+
+    /// Decodes what `encoded()` wrote; throws (never traps) on anything else.
+    public init(decoding bytes: [UInt8]) throws(DomainDecodingError) {
+        var r = DomainByteReader(bytes)
+        let version = try r.byte()
+        guard version == Self.formatVersion else { throw .unsupportedVersion(version) }
+        let flags = UInt16(try r.count(max: Int(Flag.all), "flags"))
+        func has(_ f: UInt16) -> Bool { flags & f != 0 }
+        self.init()
+        hasReport = has(Flag.hasReport)
+        removed = has(Flag.removed)
+        let tier = Int(try r.byte())
+        let keyAttempt = try r.count(max: Int(Int32.max), "key attempt")
+        let rank = Int(try r.byte())
+        guard tier <= 4, rank <= 15 else { throw .invalid("key") }
+        key = JoinKey(tier: tier, attempt: keyAttempt, rank: rank)
+        let slot = Int(try r.byte())
+        guard let state = ContactState.fromSlot(slot) else { throw .invalid("state") }
+        self.state = state
+        updatedAtNanos = try r.signed()
+        attempt = try r.count(max: Int(Int32.max), "attempt")
+        dispatchAttempt = try r.count(max: Int(Int32.max), "dispatch attempt")
+        everMask = try r.varint()
+        guard everMask >> UInt64(ContactState.slotCount) == 0, everMask & 1 == 0 else {
+            throw .invalid("ever mask")
+        }
+        reports = try r.count(max: Int(Int64.max), "reports")
+        lastPosition = try r.varint()
+        if has(Flag.code) { code = try r.string("code") }
+        if has(Flag.reason) { reason = try r.string("reason") }
+        if has(Flag.updatedAt) { updatedAt = try r.string("updatedAt") }
+        if has(Flag.explainingRef) { explainingProviderRef = try r.string("providerRef") }
+        if has(Flag.lastRef) { lastProviderRef = try r.string("last providerRef") }
+        if has(Flag.firstSent) { firstSentNanos = try r.signed() }
+        if has(Flag.firstReached) { firstReachedNanos = try r.signed() }
+        if has(Flag.firstRead) { firstReadNanos = try r.signed() }
+        if has(Flag.address) { address = try r.string("address") }
+        if has(Flag.addedAt) { addedAt = try r.string("addedAt") }
+        if has(Flag.problem) { addressProblem = try r.string("address problem") }
+        try r.finish()
+    }
+}
