@@ -36,7 +36,40 @@ public enum ContactState: String, Sendable, CaseIterable, Hashable, Codable {
     case success
 
     /// A stable one-byte code used in binary records (docs/format.md). Never renumber.
-    public var code: UInt8 { UInt8(ContactState.allCases.firstIndex(of: self)! + 1) }
+    public var code: UInt8 {
+        switch self {
+        case .initial: 1
+        case .canceledByAdmin: 2
+        case .blacklisted: 3
+        case .removed: 4
+        case .invalidRecord: 5
+        case .queued: 6
+        case .retryScheduled: 7
+        case .inProgress: 8
+        case .sent: 9
+        case .successfullySubmitted: 10
+        case .error: 11
+        case .failed: 12
+        case .deliveryFailed: 13
+        case .sendingFailed: 14
+        case .invalidContact: 15
+        case .blockedOrSpam: 16
+        case .delivered: 17
+        case .read: 18
+        case .responded: 19
+        case .awaitingOperator: 20
+        case .operatorAssigned: 21
+        case .bcw: 22
+        case .calling: 23
+        case .callInProgress: 24
+        case .acw: 25
+        case .dialFailed: 26
+        case .canceledByClient: 27
+        case .unreachable: 28
+        case .rejectedByOperator: 29
+        case .success: 30
+        }
+    }
 
     public init?(code: UInt8) {
         let index = Int(code) - 1
