@@ -1,0 +1,215 @@
+/// The binary record of one event in the `events` database (docs/format.md, "Event record").
+///
+/// Version 1, all integers big-endian:
+/// version u8 (1) · type u8 (`EventType.code`) · position u64 · recordedAtMicros i64 ·
+/// hash 32 bytes · atNanos i64 · presence u16 · campaign (u32 length + UTF-8) ·
+/// at (u32 length + UTF-8) · then each present optional field, in this order and bit:
+/// 0 id, 1 contact, 2 channel (u8: 1 whatsapp, 2 sms, 3 telephone), 3 name, 4 address,
+/// 5 status (u8 `ContactState.code`), 6 attempt (u32), 7 code, 8 reason, 9 providerRef, 10 actor,
+/// 11 meta, 12 addressSalt (16 bytes). Strings are u32 length + UTF-8. Nothing follows.
+public enum EventRecord {
+    /// The record format this code writes and reads.
+    public static let version: UInt8 = 1
+
+    /// The bits of the presence bitmap, in field order.
+    enum Bit: UInt16 {
+        case id = 0, contact, channel, name, address, status, attempt, code, reason, providerRef, actor
+        case meta, addressSalt
+
+        var mask: UInt16 { 1 << rawValue }
+    }
+
+    static let knownBits: UInt16 = (1 << 13) - 1
+
+    /// Stable one-byte channel codes. Never renumber.
+    static func channelCode(_ c: Channel) -> UInt8 {
+        switch c {
+        case .whatsapp: 1
+        case .sms: 2
+        case .telephone: 3
+        }
+    }
+
+    static func channel(code: UInt8) -> Channel? {
+        switch code {
+        case 1: .whatsapp
+        case 2: .sms
+        case 3: .telephone
+        default: nil
+        }
+    }
+
+    /// The record of an event. Preconditions (programming errors, not data errors): `hash` has
+    /// 32 bytes, `addressSalt` (when present) 16, `attempt` (when present) fits 0…2³²−1.
+    public static func encode(_ r: RecordedEvent) -> [UInt8] {
+        precondition(r.hash.count == 32, "a hash has 32 bytes")
+        precondition(r.addressSalt == nil || r.addressSalt!.count == 16, "an address salt has 16 bytes")
+        let e = r.event
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + e.campaign.utf8.count + e.at.utf8.count + (e.meta?.utf8.count ?? 0))
+        out.append(version)
+        out.append(e.type.code)
+        put(r.position, &out)
+        put(UInt64(bitPattern: r.recordedAtMicros), &out)
+        out.append(contentsOf: r.hash)
+        put(UInt64(bitPattern: e.atNanos), &out)
+        var presence: UInt16 = 0
+        func mark(_ present: Bool, _ bit: Bit) { if present { presence |= bit.mask } }
+        mark(e.id != nil, .id)
+        mark(e.contact != nil, .contact)
+        mark(e.channel != nil, .channel)
+        mark(e.name != nil, .name)
+        mark(e.address != nil, .address)
+        mark(e.status != nil, .status)
+        mark(e.attempt != nil, .attempt)
+        mark(e.code != nil, .code)
+        mark(e.reason != nil, .reason)
+        mark(e.providerRef != nil, .providerRef)
+        mark(e.actor != nil, .actor)
+        mark(e.meta != nil, .meta)
+        mark(r.addressSalt != nil, .addressSalt)
+        out.append(UInt8(presence >> 8))
+        out.append(UInt8(presence & 0xFF))
+        putString(e.campaign, &out)
+        putString(e.at, &out)
+        if let v = e.id { putString(v, &out) }
+        if let v = e.contact { putString(v, &out) }
+        if let v = e.channel { out.append(channelCode(v)) }
+        if let v = e.name { putString(v, &out) }
+        if let v = e.address { putString(v, &out) }
+        if let v = e.status { out.append(v.code) }
+        if let v = e.attempt {
+            precondition(v >= 0 && v <= Int(UInt32.max), "attempt fits u32")
+            put32(UInt32(v), &out)
+        }
+        if let v = e.code { putString(v, &out) }
+        if let v = e.reason { putString(v, &out) }
+        if let v = e.providerRef { putString(v, &out) }
+        if let v = e.actor { putString(v, &out) }
+        if let v = e.meta { putString(v, &out) }
+        if let v = r.addressSalt { out.append(contentsOf: v) }
+        return out
+    }
+
+    static func put(_ v: UInt64, _ out: inout [UInt8]) {
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
+    }
+
+    static func put32(_ v: UInt32, _ out: inout [UInt8]) {
+        for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
+    }
+
+    static func putString(_ s: String, _ out: inout [UInt8]) {
+        put32(UInt32(s.utf8.count), &out)
+        out.append(contentsOf: s.utf8)
+    }
+
+    /// Reads a record. Every length and code is checked: a truncated, extended or corrupted
+    /// record gives an error naming what is wrong, never a crash.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodeError) -> RecordedEvent {
+        var r = RecordReader(p: bytes)
+        let v = try r.byte("version")
+        guard v == version else {
+            throw RecordDecodeError(message: "record format version \(v), this build reads \(version)", offset: 0)
+        }
+        let typeCode = try r.byte("type")
+        guard let type = EventType(code: typeCode) else { throw r.error("unknown event type code \(typeCode)") }
+        let position = try r.u64("position")
+        let recordedAt = Int64(bitPattern: try r.u64("recordedAt"))
+        let hash = try r.raw(32, "hash")
+        let atNanos = Int64(bitPattern: try r.u64("atNanos"))
+        let presence = UInt16(try r.byte("presence")) << 8 | UInt16(try r.byte("presence"))
+        guard presence & ~knownBits == 0 else { throw r.error("unknown presence bits \(presence)") }
+        func has(_ bit: Bit) -> Bool { presence & bit.mask != 0 }
+        var e = Event(type: type, campaign: try r.string("campaign"), at: try r.string("at"), atNanos: atNanos)
+        if has(.id) { e.id = try r.string("id") }
+        if has(.contact) { e.contact = try r.string("contact") }
+        if has(.channel) {
+            let c = try r.byte("channel")
+            guard let channel = channel(code: c) else { throw r.error("unknown channel code \(c)") }
+            e.channel = channel
+        }
+        if has(.name) { e.name = try r.string("name") }
+        if has(.address) { e.address = try r.string("address") }
+        if has(.status) {
+            let c = try r.byte("status")
+            guard let status = ContactState(code: c) else { throw r.error("unknown status code \(c)") }
+            e.status = status
+        }
+        if has(.attempt) { e.attempt = Int(try r.u32("attempt")) }
+        if has(.code) { e.code = try r.string("code") }
+        if has(.reason) { e.reason = try r.string("reason") }
+        if has(.providerRef) { e.providerRef = try r.string("providerRef") }
+        if has(.actor) { e.actor = try r.string("actor") }
+        if has(.meta) { e.meta = try r.string("meta") }
+        let salt = has(.addressSalt) ? try r.raw(16, "addressSalt") : nil
+        guard r.i == bytes.count else { throw r.error("\(bytes.count - r.i) unexpected bytes after the record") }
+        return RecordedEvent(position: position, recordedAtMicros: recordedAt, event: e, addressSalt: salt, hash: hash)
+    }
+
+    /// Reads a record held in an array.
+    public static func decode(_ bytes: [UInt8]) throws(RecordDecodeError) -> RecordedEvent {
+        let result = bytes.withUnsafeBytes { p in
+            Result { () throws(RecordDecodeError) -> RecordedEvent in try decode(p) }
+        }
+        return try result.get()
+    }
+}
+
+/// A stored event record that cannot be read: what is wrong and where.
+public struct RecordDecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    /// Byte offset in the record where the problem was found.
+    public var offset: Int
+
+    public var description: String { "event record: \(message) (at byte \(offset))" }
+}
+
+/// A bounds-checked cursor over a record.
+private struct RecordReader {
+    let p: UnsafeRawBufferPointer
+    var i = 0
+
+    func error(_ message: String) -> RecordDecodeError { RecordDecodeError(message: message, offset: i) }
+
+    mutating func need(_ n: Int, _ what: String) throws(RecordDecodeError) {
+        guard n >= 0, n <= p.count - i else { throw error("truncated in \(what)") }
+    }
+
+    mutating func byte(_ what: String) throws(RecordDecodeError) -> UInt8 {
+        try need(1, what)
+        defer { i += 1 }
+        return p[i]
+    }
+
+    mutating func u64(_ what: String) throws(RecordDecodeError) -> UInt64 {
+        try need(8, what)
+        var v: UInt64 = 0
+        for k in 0..<8 { v = v << 8 | UInt64(p[i + k]) }
+        i += 8
+        return v
+    }
+
+    mutating func u32(_ what: String) throws(RecordDecodeError) -> UInt32 {
+        try need(4, what)
+        var v: UInt32 = 0
+        for k in 0..<4 { v = v << 8 | UInt32(p[i + k]) }
+        i += 4
+        return v
+    }
+
+    mutating func raw(_ n: Int, _ what: String) throws(RecordDecodeError) -> [UInt8] {
+        try need(n, what)
+        defer { i += n }
+        return Array(p[i..<i + n])
+    }
+
+    mutating func string(_ what: String) throws(RecordDecodeError) -> String {
+        let n = Int(try u32(what))
+        try need(n, what)
+        let slice = UnsafeRawBufferPointer(rebasing: p[i..<i + n])
+        guard UTF8Check.isValid(slice) else { throw error("\(what) is not UTF-8") }
+        i += n
+        return String(decoding: slice, as: UTF8.self)
+    }
+}

@@ -1,0 +1,146 @@
+import Crypto
+
+/// Export lines, canonical bytes and the hash chain (interchange.md §1, DESIGN.md §3,
+/// docs/format.md "Hash chain").
+public enum ExportLine {
+    /// The export line of a recorded event (no LF): the present input fields in the order of
+    /// interchange.md §1's table (type, campaign, at, id, contact, channel, name, address,
+    /// status, attempt, code, reason, providerRef, actor, meta), on `contact.added` `addressSalt`
+    /// and `addressDigest` right after `address`, then `position`, `recordedAt` (UTC, 6 fraction
+    /// digits) and `hash` (lowercase hex). Compact; strings escape only `"`, `\` and
+    /// U+0000–U+001F; `meta` is its stored compact text.
+    public static func exportJSON(_ r: RecordedEvent) -> String {
+        var out = fields(r, canonical: false)
+        out.append(contentsOf: #","hash":""#.utf8)
+        Hex.append(r.hash, to: &out)
+        out.append(contentsOf: #""}"#.utf8)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The canonical bytes of a recorded event: its export line without `hash`, with `address`
+    /// and `addressSalt` replaced by `addressDigest` (so an erased address leaves the chain
+    /// verifiable).
+    public static func canonicalBytes(_ r: RecordedEvent) -> [UInt8] {
+        var out = fields(r, canonical: true)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// digest(n) = SHA-256(canonical bytes of event n).
+    public static func digest(_ r: RecordedEvent) -> [UInt8] {
+        Array(SHA256.hash(data: canonicalBytes(r)))
+    }
+
+    /// hash(n) = SHA-256(hash(n−1) ‖ digest(n)); hash(0) is 32 zero bytes (`genesis`).
+    public static func chain(previous: [UInt8], digest: [UInt8]) -> [UInt8] {
+        var h = SHA256()
+        h.update(data: previous)
+        h.update(data: digest)
+        return Array(h.finalize())
+    }
+
+    /// hash(0): 32 zero bytes.
+    public static let genesis = [UInt8](repeating: 0, count: 32)
+
+    /// addressDigest = SHA-256(salt ‖ UTF-8 of the address), as lowercase hex.
+    public static func addressDigest(salt: [UInt8], address: String) -> String {
+        var h = SHA256()
+        h.update(data: salt)
+        h.update(data: Array(address.utf8))
+        return Hex.encode(Array(h.finalize()))
+    }
+
+    /// `{` and every member up to `recordedAt`, without the closing brace.
+    static func fields(_ r: RecordedEvent, canonical: Bool) -> [UInt8] {
+        let e = r.event
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + (e.meta?.utf8.count ?? 0))
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        func key(_ name: StaticString) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(contentsOf: #"":"#.utf8)
+        }
+        func string(_ name: StaticString, _ value: String?) {
+            guard let value else { return }
+            key(name)
+            JSONCanonical.appendString(value.utf8, to: &out)
+        }
+        string("type", e.type.rawValue)
+        string("campaign", e.campaign)
+        string("at", e.at)
+        string("id", e.id)
+        string("contact", e.contact)
+        string("channel", e.channel?.rawValue)
+        string("name", e.name)
+        if let address = e.address {
+            let digest = addressDigest(salt: r.addressSalt ?? [], address: address)
+            if canonical {
+                string("addressDigest", digest)
+            } else {
+                string("address", address)
+                if e.type == .contactAdded, let salt = r.addressSalt {
+                    string("addressSalt", Hex.encode(salt))
+                    string("addressDigest", digest)
+                }
+            }
+        }
+        string("status", e.status?.rawValue)
+        if let attempt = e.attempt {
+            key("attempt")
+            out.append(contentsOf: String(attempt).utf8)
+        }
+        string("code", e.code)
+        string("reason", e.reason)
+        string("providerRef", e.providerRef)
+        string("actor", e.actor)
+        if let meta = e.meta {
+            key("meta")
+            out.append(contentsOf: meta.utf8)
+        }
+        key("position")
+        out.append(contentsOf: String(r.position).utf8)
+        key("recordedAt")
+        out.append(UInt8(ascii: "\""))
+        RFC3339.appendMicros(r.recordedAtMicros, to: &out)
+        out.append(UInt8(ascii: "\""))
+        return out
+    }
+
+    /// The CSV columns of `ledger export --format csv`.
+    public static let csvColumns = [
+        "position", "recordedAt", "type", "campaign", "contact", "at", "id", "status", "attempt",
+        "code", "reason", "providerRef", "actor", "channel", "name", "address", "meta", "hash",
+    ]
+
+    /// The CSV header line (no line break; RFC 4180 rows end with CRLF).
+    public static var csvHeader: String { csvColumns.joined(separator: ",") }
+
+    /// One CSV row (no line break) in `csvColumns` order; absent fields are empty. A field is
+    /// quoted (RFC 4180) when it holds a comma, a quote, CR or LF; quotes inside are doubled.
+    public static func csvRow(_ r: RecordedEvent) -> String {
+        let e = r.event
+        let cells: [String?] = [
+            String(r.position), RFC3339.formatMicros(r.recordedAtMicros), e.type.rawValue, e.campaign,
+            e.contact, e.at, e.id, e.status?.rawValue, e.attempt.map { String($0) }, e.code, e.reason,
+            e.providerRef, e.actor, e.channel?.rawValue, e.name, e.address, e.meta, Hex.encode(r.hash),
+        ]
+        return cells.map { csvField($0 ?? "") }.joined(separator: ",")
+    }
+
+    /// A CSV field, quoted when needed (RFC 4180).
+    static func csvField(_ s: String) -> String {
+        let needsQuotes = s.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+        guard needsQuotes else { return s }
+        var out = "\""
+        for c in s.unicodeScalars {
+            if c == "\"" { out.unicodeScalars.append("\"") }
+            out.unicodeScalars.append(c)
+        }
+        out.unicodeScalars.append("\"")
+        return out
+    }
+}

@@ -1,0 +1,37 @@
+/// One accepted input line: the event as it will be stored (only the fields its type uses, `null`
+/// removed) and the read-only fields an export carries.
+public struct ParsedLine: Sendable, Hashable {
+    public var event: Event
+    public var readOnly: ReadOnlyFields
+
+    public init(event: Event, readOnly: ReadOnlyFields = ReadOnlyFields()) {
+        self.event = event
+        self.readOnly = readOnly
+    }
+}
+
+/// The fields `ledger export` adds (interchange.md §1). On import they are format-checked and
+/// otherwise ignored, except by `ledger import --restore`.
+public struct ReadOnlyFields: Sendable, Hashable {
+    /// An integer ≥ 1.
+    public var position: UInt64?
+    /// An RFC 3339 time, as given.
+    public var recordedAt: String?
+    /// Hex digits, as given.
+    public var hash: String?
+    /// Hex digits, as given (exports carry it on `contact.added`).
+    public var addressSalt: String?
+    /// Hex digits, as given (exports carry it on `contact.added`).
+    public var addressDigest: String?
+
+    public init(
+        position: UInt64? = nil, recordedAt: String? = nil, hash: String? = nil,
+        addressSalt: String? = nil, addressDigest: String? = nil
+    ) {
+        self.position = position
+        self.recordedAt = recordedAt
+        self.hash = hash
+        self.addressSalt = addressSalt
+        self.addressDigest = addressDigest
+    }
+}
