@@ -69,15 +69,15 @@ struct TimeOptions: ParsableArguments {
             throw ValidationError("use --as-of or --occurred-before, not both")
         }
         for (name, value) in [("--as-of", asOf), ("--occurred-before", occurredBefore)] {
-            if let value, (try? RFC3339.parse(value)) == nil {
+            if let value, (try? RFC3339.parseNanos(value)) == nil {
                 throw ValidationError("\(name) \(value): not an RFC 3339 time like 2026-11-20T09:30:02Z")
             }
         }
     }
 
     var filter: TimeFilter? {
-        if let asOf, let t = try? RFC3339.parse(asOf) { return .asOf(nanos: t) }
-        if let occurredBefore, let t = try? RFC3339.parse(occurredBefore) { return .occurredBefore(nanos: t) }
+        if let asOf, let t = try? RFC3339.parseNanos(asOf) { return .asOf(nanos: t) }
+        if let occurredBefore, let t = try? RFC3339.parseNanos(occurredBefore) { return .occurredBefore(nanos: t) }
         return nil
     }
 }

@@ -175,7 +175,7 @@ func metricsLines(_ m: JSONOutput) -> [String] {
             _ = members
         case .object(let members):
             lines.append(label + (members.isEmpty ? "–" : members.map { "\($0.0)=\($0.1.text)" }.joined(separator: " ")))
-        case .double, .null where key.hasSuffix("Rate"):
+        case _ where key.hasSuffix("Rate"):
             lines.append(label + percent(value))
         default:
             lines.append(label + value.text)

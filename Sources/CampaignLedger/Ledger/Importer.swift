@@ -83,10 +83,10 @@ extension Ledger {
                         }
                         guard var event = parsed?.event else { continue }
                         if event.id == nil {
-                            let base = derivedID(for: event, occurrence: 0)
+                            let base = DuplicateKey.derivedID(for: event, occurrence: 0)
                             let seen = occurrences[base, default: 0]
                             occurrences[base] = seen + 1
-                            event.id = seen == 0 ? base : derivedID(for: event, occurrence: seen)
+                            event.id = seen == 0 ? base : DuplicateKey.derivedID(for: event, occurrence: seen)
                         }
                         validator.beginRequest()
                         do {

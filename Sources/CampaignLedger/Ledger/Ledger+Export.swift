@@ -129,8 +129,8 @@ extension Ledger {
         }
         do {
             try store.environment.copy(to: destination, compact: true)
-        } catch let e as LMDBError {
-            throw LedgerStore.translate(e, path: destination)
+        } catch {
+            throw LedgerStore.translate(error, path: destination)
         }
     }
 }

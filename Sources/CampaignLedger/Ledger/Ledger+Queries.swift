@@ -220,12 +220,13 @@ extension Ledger {
     }
 
     private func notFoundCampaign(_ id: String, _ filter: TimeFilter?) -> String {
-        "no campaign \(quoted(id))" + (filter == nil ? "" : " at that time") + "; `ledger campaign list` shows the campaigns"
+        let when: String = filter == nil ? "" : " at that time"
+        return "no campaign \(quoted(id))\(when); `ledger campaign list` shows the campaigns"
     }
 
     private func notFoundContact(_ campaign: String, _ contact: String, _ filter: TimeFilter?) -> String {
-        "no contact \(quoted(contact)) in campaign \(quoted(campaign))" + (filter == nil ? "" : " at that time")
-            + "; `ledger contact list \(campaign)` shows its contacts"
+        let when: String = filter == nil ? "" : " at that time"
+        return "no contact \(quoted(contact)) in campaign \(quoted(campaign))\(when); `ledger contact list \(campaign)` shows its contacts"
     }
 }
 

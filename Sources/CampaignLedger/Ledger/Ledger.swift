@@ -130,7 +130,8 @@ public final class Ledger: Sendable {
         var g = SystemRandomNumberGenerator()
         let hi = g.next() as UInt64
         let lo = g.next() as UInt64
-        return "ev-" + hex(hi.bigEndianBytes + lo.bigEndianBytes)
+        let bytes: [UInt8] = hi.bigEndianBytes + lo.bigEndianBytes
+        return "ev-\(hex(bytes))"
     }
 
     // MARK: Reading the log
@@ -189,7 +190,9 @@ public final class Ledger: Sendable {
 }
 
 /// Lowercase hex of bytes.
-func hex(_ bytes: some Sequence<UInt8>) -> String {
+func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
+
+func unusedHex(_ bytes: some Sequence<UInt8>) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var out: [UInt8] = []
     for b in bytes {

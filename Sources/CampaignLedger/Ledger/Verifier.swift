@@ -15,7 +15,10 @@ public struct VerifyReport: Sendable {
 public struct VerifyProblem: Sendable, Hashable, CustomStringConvertible {
     public var position: UInt64?
     public var message: String
-    public var description: String { (position.map { "position \($0): " } ?? "") + message }
+    public var description: String {
+        guard let position else { return message }
+        return "position \(position): \(message)"
+    }
 }
 
 extension Ledger {
@@ -101,10 +104,10 @@ extension Ledger {
         }
         let last = report.head.position
         if stored.position != last {
+            let deleted: String = stored.position > last ? ": events after \(last) were deleted" : ""
             problems.append(VerifyProblem(
                 position: min(stored.position, last) + 1,
-                message: "the stored head is position \(stored.position) but the log ends at \(last)"
-                    + (stored.position > last ? ": events after \(last) were deleted" : "")))
+                message: "the stored head is position \(stored.position) but the log ends at \(last)\(deleted)"))
         } else if stored.hash != report.head.hash && !chainBroken {
             problems.append(VerifyProblem(position: last, message: "the stored head hash differs from the chain"))
         }
@@ -135,9 +138,8 @@ extension Ledger {
                 seen += 1
                 if !wanted.contains(Array(key)) {
                     let position = UInt64(bigEndianBytes: Array(key.suffix(8))) ?? 0
-                    problems.append(VerifyProblem(
-                        position: position,
-                        message: "a `\(name)` entry " + (position > last ? "points past the last event (\(last))" : "does not match its event")))
+                    let what: String = position > last ? "points past the last event (\(last))" : "does not match its event"
+                    problems.append(VerifyProblem(position: position, message: "a `\(name)` entry \(what)"))
                 }
                 return true
             }

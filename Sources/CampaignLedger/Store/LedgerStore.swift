@@ -45,55 +45,73 @@ final class LedgerStore: Sendable {
     /// ledger; otherwise it must hold one (`LedgerError.storeNotFound`). A directory this
     /// process cannot write is opened read-only (`MDB_RDONLY | MDB_NOLOCK`).
     init(path: String, create: Bool, mapSize: Int = 64 << 30) throws {
-        let fm = FileManager.default
-        let dataFile = (path as NSString).appendingPathComponent("data.mdb")
-        let exists = fm.fileExists(atPath: dataFile)
+        let opened = try LedgerStore.openEnvironment(path: path, create: create, mapSize: mapSize)
+        environment = opened.environment
+        layout = opened.layout
+        isReadOnly = opened.readOnly
+        activeBuild = opened.build
+        self.path = path
+    }
+
+    private static func openEnvironment(
+        path: String, create: Bool, mapSize: Int
+    ) throws -> (environment: Environment, layout: StoreLayout, readOnly: Bool, build: BuildStorage) {
+        let dataFile = path + "/data.mdb"
+        let exists = FileManager.default.fileExists(atPath: dataFile)
         if !exists && !create { throw LedgerError.storeNotFound(path: path) }
         var options = Environment.Options()
         options.mapSize = mapSize
         options.maxMapSize = max(mapSize, 1 << 42)
         options.maxDatabases = 64
-        let writable = exists ? access(path, W_OK) == 0 && access(dataFile, W_OK) == 0 : true
+        let writable = !exists || (access(path, W_OK) == 0 && access(dataFile, W_OK) == 0)
         options.readOnly = !writable
         options.create = create
-        do {
-            environment = try Environment.open(path: path, options: options)
-        } catch let e as LMDBError {
-            throw LedgerStore.translate(e, path: path)
-        }
-        self.path = path
-        isReadOnly = !writable
+        let environment: Environment
         let dbs: [Database]
         do {
+            environment = try Environment.open(path: path, options: options)
             dbs = try environment.openDatabases(StoreLayout.names, create: writable)
-        } catch let e as LMDBError where e == .notFound {
-            throw LedgerError.storeNotFound(path: path)
+        } catch {
+            if error == .notFound { throw LedgerError.storeNotFound(path: path) }
+            throw translate(error, path: path)
         }
-        layout = StoreLayout(dbs)
-        let layout = self.layout
-        // Format: refuse a newer one, write ours into a new store.
-        let format = try environment.read { txn in
-            try txn.get(layout.meta, StoreLayout.formatKey).flatMap { UInt32(bigEndianBytes: $0) }
-        }
+        let layout = StoreLayout(dbs)
+        let format = try readFormat(environment, layout)
         if let format, format > StoreLayout.formatVersion {
             throw LedgerError.unavailable(
                 "\(path) is a ledger of format \(format); this ledger reads format \(StoreLayout.formatVersion) and older. Use a newer ledger binary")
         }
         if format == nil {
             guard writable else { throw LedgerError.storeNotFound(path: path) }
-            try environment.write { txn in
-                try txn.put(layout.meta, StoreLayout.formatKey, StoreLayout.formatVersion.bigEndianBytes)
-                let info = BuildInfo(
-                    number: 1, status: .ready, version: UInt32(BuiltInProjection.version),
-                    rulesID: BuiltInProjection.rulesID, checkpoint: 0, createdMicros: Clock.nowMicros())
-                try txn.put(layout.builds, UInt32(1).bigEndianBytes, info.bytes)
-                try txn.put(layout.meta, StoreLayout.activeBuildKey, UInt32(1).bigEndianBytes)
-            }
+            try initialize(environment, layout)
         }
-        let active = try environment.read { txn in
-            try txn.get(layout.meta, StoreLayout.activeBuildKey).flatMap { UInt32(bigEndianBytes: $0) }
-        } ?? 1
-        activeBuild = try BuildStorage(number: active, environment: environment, create: writable)
+        let active = try readActiveBuild(environment, layout)
+        let build = try BuildStorage(number: active, environment: environment, create: writable)
+        return (environment, layout, !writable, build)
+    }
+
+    private static func readFormat(_ environment: Environment, _ layout: StoreLayout) throws -> UInt32? {
+        let raw: [UInt8]? = try environment.read { txn in try txn.get(layout.meta, StoreLayout.formatKey) }
+        guard let raw else { return nil }
+        return UInt32(bigEndianBytes: raw)
+    }
+
+    private static func readActiveBuild(_ environment: Environment, _ layout: StoreLayout) throws -> UInt32 {
+        let raw: [UInt8]? = try environment.read { txn in try txn.get(layout.meta, StoreLayout.activeBuildKey) }
+        guard let raw, let number = UInt32(bigEndianBytes: raw) else { return 1 }
+        return number
+    }
+
+    /// Writes the format version and build 1 into a new store.
+    private static func initialize(_ environment: Environment, _ layout: StoreLayout) throws {
+        let info = BuildInfo(
+            number: 1, status: .ready, version: UInt32(BuiltInProjection.version),
+            rulesID: BuiltInProjection.rulesID, checkpoint: 0, createdMicros: Clock.nowMicros())
+        try environment.write { txn in
+            try txn.put(layout.meta, StoreLayout.formatKey, StoreLayout.formatVersion.bigEndianBytes)
+            try txn.put(layout.builds, UInt32(1).bigEndianBytes, info.bytes)
+            try txn.put(layout.meta, StoreLayout.activeBuildKey, UInt32(1).bigEndianBytes)
+        }
     }
 
     static func translate(_ e: LMDBError, path: String) -> LedgerError {
@@ -206,7 +224,7 @@ final class LedgerStore: Sendable {
                     let actual = try streamVersion(e, txn)
                     if actual != e.version {
                         throw LedgerError.versionConflict(
-                            stream: e.campaign + (e.contact.map { "/" + $0 } ?? ""), expected: e.version, actual: actual)
+                            stream: e.contact.map { "\(e.campaign)/\($0)" } ?? e.campaign, expected: e.version, actual: actual)
                     }
                 }
                 for (index, event) in request.events.enumerated() {

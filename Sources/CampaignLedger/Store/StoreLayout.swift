@@ -1,4 +1,4 @@
-public import LMDB
+import LMDB
 
 /// The named LMDB databases of a ledger and how their keys are built (docs/format.md).
 struct StoreLayout {

@@ -96,7 +96,7 @@ struct Validator {
         guard let id = event.id else { preconditionFailure("events are given ids before validation") }
         // Duplicates come first: a re-delivered campaign.started is a duplicate, not "started twice".
         if let first = try existing(id: id, txn) {
-            guard sameContent(event, as: first.event) else {
+            guard DuplicateKey.sameContent(event, as: first.event) else {
                 throw InputError(
                     field: "id",
                     message: "id reused for a different event (the event at position \(first.position) has this id)")
