@@ -98,13 +98,14 @@ public struct HistoryGenerator: Sendable {
     private func write(_ simulation: CampaignSimulation, seed: UInt64, to emit: (String) -> Void) {
         let events = simulation.events
         let plan = simulation.plan
-        var order = Array(0..<Int32(events.count))
-        order.sort { a, b in (events[Int(a)].arrival, a) < (events[Int(b)].arrival, b) }
+        // Arrival order; among equal arrivals, creation order.
+        var keys = events.indices.map { (arrival: events[$0].arrival, index: Int32($0)) }
+        keys.sort { ($0.arrival, $0.index) < ($1.arrival, $1.index) }
         var r = DemoRandom(seed: seed)
         var highest = [Int32](repeating: 0, count: plan.contacts)
         var written: [Int32: String] = [:]
         let meta = metadata(plan, &r)
-        for index in order {
+        for (_, index) in keys {
             let e = events[Int(index)]
             if e.repeats >= 0 {
                 emit(written[e.repeats]!)
@@ -144,33 +145,63 @@ public struct HistoryGenerator: Sendable {
         ]).serialized()
     }
 
+    /// One line: the fields of interchange.md §1 in its table's order, strings written by
+    /// `JSONOutput.writeString`. The object is framed here rather than built as a
+    /// `JSONOutput.object`, whose boxed members cost more than the rest of the line.
     private func render(_ e: GeneratedEvent, plan: CampaignPlan, meta: String?, writeAttempt: Bool) -> String {
-        var members: [(String, JSONOutput)] = [
-            ("type", .string(e.type.rawValue)),
-            ("campaign", .string(plan.id)),
-            ("at", .string(DemoClock.format(e.at, e.style))),
-        ]
-        members.reserveCapacity(12)
-        if let id = e.id { members.append(("id", .string(id))) }
-        if e.contact >= 0 { members.append(("contact", .string(HistoryGenerator.contactID(Int(e.contact))))) }
+        var line = JSONLine()
+        line.add("type", e.type.rawValue)
+        line.add("campaign", plan.id)
+        line.add("at", DemoClock.format(e.at, e.style))
+        if let id = e.id { line.add("id", id) }
+        if e.contact >= 0 { line.add("contact", Self.contactID(Int(e.contact))) }
         if e.type == .campaignCreated {
-            members.append(("channel", .string(plan.channel.rawValue)))
-            members.append(("name", .string(plan.name)))
+            line.add("channel", plan.channel.rawValue)
+            line.add("name", plan.name)
         }
-        if let address = e.address { members.append(("address", .string(address))) }
-        if let status = e.status { members.append(("status", .string(status.rawValue))) }
-        if writeAttempt { members.append(("attempt", .int(Int64(e.attempt)))) }
-        if let code = e.code { members.append(("code", .string(code))) }
-        if let reason = e.reason { members.append(("reason", .string(reason))) }
-        if let ref = e.providerRef { members.append(("providerRef", .string(ref))) }
-        if let actor = e.actor { members.append(("actor", .string(actor))) }
-        if e.type == .campaignCreated, let meta { members.append(("meta", .raw(meta))) }
-        return JSONOutput.object(members).serialized()
+        if let address = e.address { line.add("address", address) }
+        if let status = e.status { line.add("status", status.rawValue) }
+        if writeAttempt { line.add("attempt", raw: String(e.attempt)) }
+        if let code = e.code { line.add("code", code) }
+        if let reason = e.reason { line.add("reason", reason) }
+        if let ref = e.providerRef { line.add("providerRef", ref) }
+        if let actor = e.actor { line.add("actor", actor) }
+        if e.type == .campaignCreated, let meta { line.add("meta", raw: meta) }
+        return line.finish()
     }
 
     /// The id of contact `index` (0-based): `c-0001`, `c-0002`, …, `c-10000`.
     static func contactID(_ index: Int) -> String {
         let number = String(index + 1)
         return "c-" + String(repeating: "0", count: max(0, 4 - number.count)) + number
+    }
+}
+
+/// A compact JSON object written member by member.
+private struct JSONLine {
+    private var text = ""
+
+    init() { text.reserveCapacity(384) }
+
+    mutating func add(_ key: String, _ value: String) {
+        open(key)
+        JSONOutput.writeString(value, to: &text)
+    }
+
+    /// A member whose value is already JSON text (a number, the `meta` object).
+    mutating func add(_ key: String, raw value: String) {
+        open(key)
+        text += value
+    }
+
+    private mutating func open(_ key: String) {
+        text += text.isEmpty ? "{" : ","
+        JSONOutput.writeString(key, to: &text)
+        text += ":"
+    }
+
+    consuming func finish() -> String {
+        text += "}"
+        return text
     }
 }

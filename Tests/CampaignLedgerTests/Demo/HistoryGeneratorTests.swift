@@ -324,10 +324,21 @@ private func lifecycleProblems(_ lines: [String]) -> [String] {
         #expect(objects.first!["address"] as? String == HistoryGenerator.storyAddress)
     }
 
-    /// With DEMO_OUT=PATH set, writes a small history there (to check it with the reference model).
+    /// With DEMO_OUT=PATH set, writes a history there, to check it with the reference model
+    /// (`ledger-oracle project PATH`). DEMO_SEED, DEMO_CAMPAIGNS and DEMO_CONTACTS override the
+    /// default 2026, 3 and 50.
     @Test func writesAFileWhenAsked() throws {
-        guard let path = ProcessInfo.processInfo.environment["DEMO_OUT"] else { return }
-        let lines = HistoryGenerator(seed: 2026, campaigns: 3, contactsPerCampaign: 50).lines()
-        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let environment = ProcessInfo.processInfo.environment
+        guard let path = environment["DEMO_OUT"] else { return }
+        let generator = HistoryGenerator(
+            seed: environment["DEMO_SEED"].flatMap { UInt64($0) } ?? 2026,
+            campaigns: environment["DEMO_CAMPAIGNS"].flatMap { Int($0) } ?? 3,
+            contactsPerCampaign: environment["DEMO_CONTACTS"].flatMap { Int($0) } ?? 50)
+        var text = ""
+        generator.generate { line in
+            text += line
+            text += "\n"
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 }
