@@ -11,6 +11,8 @@ final class GroupCommitter: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: [(AppendRequest, Completion)] = []
     private var stopped = false
+    private var finished = false
+    private var writerThread: Thread?
     private let commit: @Sendable ([AppendRequest]) throws -> [Result<[AppendOutcome], LedgerError>]
     /// Upper bound of events per shared transaction, so no commit holds the writer long.
     private let maxEventsPerCommit: Int
@@ -23,6 +25,7 @@ final class GroupCommitter: @unchecked Sendable {
         self.maxEventsPerCommit = maxEventsPerCommit
         let thread = Thread { [weak self] in self?.run() }
         thread.name = "campaign-ledger writer"
+        writerThread = thread
         thread.start()
     }
 
@@ -38,10 +41,15 @@ final class GroupCommitter: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Stops the writer thread after the requests already submitted, and waits for it to end
+    /// (so the store it writes to is released when the ledger is).
     func stop() {
         condition.lock()
         stopped = true
         condition.broadcast()
+        if Thread.current !== writerThread {
+            while !finished { condition.wait() }
+        }
         condition.unlock()
     }
 
@@ -50,6 +58,9 @@ final class GroupCommitter: @unchecked Sendable {
             condition.lock()
             while pending.isEmpty && !stopped { condition.wait() }
             if pending.isEmpty && stopped {
+                finished = true
+                writerThread = nil
+                condition.broadcast()
                 condition.unlock()
                 return
             }

@@ -61,7 +61,8 @@ import Testing
         try ledger.appendAndWait(campaignStart.map(event))
         let line = #"{"id":"r1","type":"contact.status","campaign":"spring","contact":"c1","status":"retry_scheduled","at":"2026-11-20T08:02:00Z"}"#
         #expect(try ledger.appendAndWait([event(line)]).map(\.position) == [5])
-        #expect(try ledger.event(at: 5)?.event.attempt == 2)
+        // No status report before it: "highest attempt so far" is 0, so the retry is attempt 1.
+        #expect(try ledger.event(at: 5)?.event.attempt == 1)
         #expect(try ledger.appendAndWait([event(line)]) == [.duplicate(position: 5, id: "r1")])
     }
 
