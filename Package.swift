@@ -61,6 +61,8 @@ let package = Package(
             name: "CampaignLedgerTests",
             dependencies: [
                 "CampaignLedger",
+                "LMDB",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
