@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import CampaignLedger
 import Foundation
 
@@ -24,6 +25,7 @@ struct LedgerCommand: ParsableCommand {
             ImportCommand.self, AppendCommand.self, ExportCommand.self,
             CampaignCommand.self, ContactCommand.self, MetricsCommand.self,
             VerifyCommand.self, StatsCommand.self, BackupCommand.self,
+            RebuildCommand.self, ProjectionsCommand.self,
         ]
     )
 }
@@ -44,7 +46,9 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the ledger; only commands that create a store pass `create: true`.
     func open(create: Bool = false) throws -> Ledger {
-        try Ledger(.init(path: path, createIfMissing: create))
+        var logger = Logger(label: "ledger")
+        logger.logLevel = .warning  // the command prints its own summaries
+        return try Ledger(.init(path: path, createIfMissing: create, logger: logger))
     }
 }
 

@@ -72,6 +72,7 @@ extension Ledger {
     public func statistics() throws -> JSONOutput {
         let info = store.environment.info()
         let fileSize = (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int) ?? 0
+        let answering = try store.answeringBuild()
         return try store.environment.read { txn in
             let head = try store.head(txn)
             var databases: [(String, JSONOutput)] = []
@@ -81,7 +82,7 @@ extension Ledger {
                 let s = try txn.statistics(db)
                 databases.append((name, .object([("entries", .int(Int64(s.entries))), ("bytes", .int(Int64(s.bytes)))])))
             }
-            let b = store.activeBuild
+            let b = answering
             for (name, db) in zip(BuildStorage.names(b.number), [b.campaigns, b.contacts, b.timings]) {
                 let s = try txn.statistics(db)
                 databases.append((name, .object([("entries", .int(Int64(s.entries))), ("bytes", .int(Int64(s.bytes)))])))

@@ -16,29 +16,28 @@ public enum TimeFilter: Sendable, Hashable {
 }
 
 extension Ledger {
-    /// The number of the projection build that answers queries.
-    public var projectionBuild: Int { Int(store.activeBuild.number) }
+    /// The number of the projection build that answers queries (`projectionVersion` in answers).
+    public var projectionBuild: Int {
+        get throws { Int(try store.answeringBuild().number) }
+    }
 
-    private var build: BuildStorage { store.activeBuild }
-
-    /// The checkpoint (last applied position) of the answering build.
-    func checkpoint(_ txn: borrowing Transaction) throws -> UInt64 {
-        let key = build.number.bigEndianBytes
-        return try txn.get(store.layout.builds, key).flatMap { b in
-            b.withUnsafeBytes { BuildInfo(number: build.number, $0)?.checkpoint }
-        } ?? 0
+    /// The checkpoint (last applied position) of a build.
+    func checkpoint(_ build: BuildStorage, _ txn: borrowing Transaction) throws -> UInt64 {
+        try store.buildInfo(build.number, txn)?.checkpoint ?? 0
     }
 
     // MARK: Typed reads
 
     /// A campaign's lifecycle, status and metric counters, or nil when it does not exist.
     public func campaign(_ id: String) throws -> CampaignAggregate? {
-        try store.environment.read { txn in try build.aggregate(id, txn) }
+        let build = try store.answeringBuild()
+        return try store.environment.read { txn in try build.aggregate(id, txn) }
     }
 
     /// A contact's current state and the facts that explain it, or nil.
     public func contact(campaign: String, contact: String) throws -> ContactFold? {
-        try store.environment.read { txn in
+        let build = try store.answeringBuild()
+        return try store.environment.read { txn in
             try build.fold(ContactIdentity(campaign: campaign, contact: contact), txn)
         }
     }
@@ -48,9 +47,10 @@ extension Ledger {
     /// `ledger campaign show ID --json`. Reads one campaign record and two index entries: O(1)
     /// in the campaign's size.
     public func campaignJSON(_ id: String, filter: TimeFilter? = nil) throws -> JSONOutput {
+        let build = try store.answeringBuild()
         if let filter {
             let projector = try fold(campaign: id, filter: filter)
-            guard let answer = projector.campaignShow(id, projectionVersion: projectionBuild) else {
+            guard let answer = projector.campaignShow(id, projectionVersion: Int(build.number)) else {
                 throw LedgerError.notFound(notFoundCampaign(id, filter))
             }
             return answer
@@ -60,18 +60,19 @@ extension Ledger {
                 throw LedgerError.notFound(notFoundCampaign(id, nil))
             }
             return agg.showJSON(
-                campaign: id, position: try checkpoint(txn), projectionVersion: projectionBuild,
+                campaign: id, position: try checkpoint(build, txn), projectionVersion: Int(build.number),
                 maxDeliver: try build.maximum(id, .deliver, txn), maxRead: try build.maximum(id, .read, txn))
         }
     }
 
     /// `ledger campaign list --json`: every campaign in id order, without breakdowns.
     public func campaignListJSON(filter: TimeFilter? = nil) throws -> JSONOutput {
+        let build = try store.answeringBuild()
         if let filter {
-            return try foldAll(filter: filter).campaignList(projectionVersion: projectionBuild)
+            return try foldAll(filter: filter).campaignList(projectionVersion: Int(build.number))
         }
         return try store.environment.read { txn in
-            let position = try checkpoint(txn)
+            let position = try checkpoint(build, txn)
             var rows: [(String, CampaignAggregate)] = []
             try txn.forEach(build.campaigns) { key, value in
                 let id = String(decoding: key, as: UTF8.self)
@@ -84,7 +85,7 @@ extension Ledger {
             }
             return .array(try rows.map { id, agg in
                 agg.showJSON(
-                    campaign: id, position: position, projectionVersion: projectionBuild,
+                    campaign: id, position: position, projectionVersion: Int(build.number),
                     maxDeliver: try build.maximum(id, .deliver, txn), maxRead: try build.maximum(id, .read, txn),
                     includeBreakdowns: false)
             })
@@ -93,6 +94,7 @@ extension Ledger {
 
     /// `ledger contact show CAMPAIGN CONTACT --json`.
     public func contactJSON(campaign: String, contact: String, filter: TimeFilter? = nil) throws -> JSONOutput {
+        let build = try store.answeringBuild()
         if let filter {
             let projector = try fold(campaign: campaign, filter: filter)
             guard projector.campaign(campaign) != nil else {
@@ -110,7 +112,7 @@ extension Ledger {
             guard let fold = try build.fold(ContactIdentity(campaign: campaign, contact: contact), txn) else {
                 throw LedgerError.notFound(notFoundContact(campaign, contact, nil))
             }
-            return fold.show(campaign: campaign, contact: contact, position: try checkpoint(txn))
+            return fold.show(campaign: campaign, contact: contact, position: try checkpoint(build, txn))
         }
     }
 
@@ -120,6 +122,7 @@ extension Ledger {
         campaign: String, state: ContactState? = nil, limit: Int? = nil, after: String? = nil,
         filter: TimeFilter? = nil
     ) throws -> JSONOutput {
+        let build = try store.answeringBuild()
         if let filter {
             let projector = try fold(campaign: campaign, filter: filter)
             guard case .array(var rows)? = projector.contactList(campaign, state: state) else {
@@ -140,7 +143,7 @@ extension Ledger {
             guard try build.aggregate(campaign, txn) != nil else {
                 throw LedgerError.notFound(notFoundCampaign(campaign, nil))
             }
-            let position = try checkpoint(txn)
+            let position = try checkpoint(build, txn)
             let prefix = StoreLayout.campaignPrefix(campaign)
             let start = after.map { prefix + Array($0.utf8) + [0] } ?? prefix
             let wanted = state?.joined
@@ -165,6 +168,7 @@ extension Ledger {
     /// `ledger metrics CAMPAIGN --json` (the campaign's metrics) or, with no campaign,
     /// `{"whatsapp": …, "sms": …, "telephone": …}` totals per channel.
     public func metricsJSON(campaign: String? = nil, filter: TimeFilter? = nil) throws -> JSONOutput {
+        let build = try store.answeringBuild()
         if let campaign {
             guard case .object(let members) = try campaignJSON(campaign, filter: filter),
                 let metrics = members.first(where: { $0.0 == "metrics" })?.1

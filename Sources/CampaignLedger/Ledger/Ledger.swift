@@ -64,6 +64,9 @@ public final class Ledger: Sendable {
         }
         configuration.logger.debug(
             "opened ledger", metadata: ["path": "\(configuration.path)", "readOnly": "\(store.isReadOnly)"])
+        // A build with our rules that lags the log (a crash, or appends by a process with other
+        // rules) is caught up before this process serves queries.
+        try catchUpBuilds()
     }
 
     deinit { committer.stop() }

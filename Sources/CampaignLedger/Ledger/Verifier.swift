@@ -31,11 +31,12 @@ extension Ledger {
         checkpoint: (position: UInt64, hash: [UInt8])? = nil,
         progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws -> VerifyReport {
-        try store.environment.read { txn in try verify(txn, checkpoint: checkpoint, progress: progress) }
+        let build = try store.answeringBuild()
+        return try store.environment.read { txn in try verify(txn, build: build, checkpoint: checkpoint, progress: progress) }
     }
 
     private func verify(
-        _ txn: borrowing Transaction, checkpoint: (position: UInt64, hash: [UInt8])?,
+        _ txn: borrowing Transaction, build: BuildStorage, checkpoint: (position: UInt64, hash: [UInt8])?,
         progress: ((UInt64, UInt64) -> Void)?
     ) throws -> VerifyReport {
         let layout = store.layout
@@ -148,19 +149,18 @@ extension Ledger {
             }
         }
         // Projections against a fresh fold.
-        let checkpointPosition = try self.checkpoint(txn)
+        let checkpointPosition = try self.checkpoint(build, txn)
         if checkpointPosition > last {
             problems.append(VerifyProblem(position: checkpointPosition, message: "the projection checkpoint points past the last event (\(last))"))
         } else if checkpointPosition == last {
-            problems += try compareProjections(projector, txn)
+            problems += try compareProjections(projector, build, txn)
         }
         report.problems = problems.sorted { ($0.position ?? .max) < ($1.position ?? .max) }
         return report
     }
 
     /// Compares the stored build with an in-memory fold of the whole log.
-    private func compareProjections(_ projector: Projector, _ txn: borrowing Transaction) throws -> [VerifyProblem] {
-        let build = store.activeBuild
+    private func compareProjections(_ projector: Projector, _ build: BuildStorage, _ txn: borrowing Transaction) throws -> [VerifyProblem] {
         var problems: [VerifyProblem] = []
         var stored = 0
         try txn.forEach(build.campaigns) { _, _ in

@@ -38,8 +38,8 @@ final class LedgerStore: Sendable {
     let layout: StoreLayout
     let path: String
     let isReadOnly: Bool
-    /// The build maintained inline and answering queries.
-    let activeBuild: BuildStorage
+    /// Opened build databases, by build number.
+    private let storages = Locked<[UInt32: BuildStorage]>([:])
 
     /// Opens the ledger at `path`. With `create`, an absent or empty directory becomes a new
     /// ledger; otherwise it must hold one (`LedgerError.storeNotFound`). A directory this
@@ -49,13 +49,15 @@ final class LedgerStore: Sendable {
         environment = opened.environment
         layout = opened.layout
         isReadOnly = opened.readOnly
-        activeBuild = opened.build
         self.path = path
+        for info in try environment.read({ txn in try LedgerStore.buildInfos(layout, txn) }) where info.status != .dropped {
+            _ = try storage(info.number)
+        }
     }
 
     private static func openEnvironment(
         path: String, create: Bool, mapSize: Int
-    ) throws -> (environment: Environment, layout: StoreLayout, readOnly: Bool, build: BuildStorage) {
+    ) throws -> (environment: Environment, layout: StoreLayout, readOnly: Bool) {
         let dataFile = path + "/data.mdb"
         let exists = FileManager.default.fileExists(atPath: dataFile)
         if !exists && !create { throw LedgerError.storeNotFound(path: path) }
@@ -85,9 +87,7 @@ final class LedgerStore: Sendable {
             guard writable else { throw LedgerError.storeNotFound(path: path) }
             try initialize(environment, layout)
         }
-        let active = try readActiveBuild(environment, layout)
-        let build = try BuildStorage(number: active, environment: environment, create: writable)
-        return (environment, layout, !writable, build)
+        return (environment, layout, !writable)
     }
 
     private static func readFormat(_ environment: Environment, _ layout: StoreLayout) throws -> UInt32? {
@@ -96,10 +96,53 @@ final class LedgerStore: Sendable {
         return UInt32(bigEndianBytes: raw)
     }
 
-    private static func readActiveBuild(_ environment: Environment, _ layout: StoreLayout) throws -> UInt32 {
-        let raw: [UInt8]? = try environment.read { txn in try txn.get(layout.meta, StoreLayout.activeBuildKey) }
-        guard let raw, let number = UInt32(bigEndianBytes: raw) else { return 1 }
-        return number
+    // MARK: Builds
+
+    static func buildInfos(_ layout: StoreLayout, _ txn: borrowing Transaction) throws -> [BuildInfo] {
+        var out: [BuildInfo] = []
+        try txn.forEach(layout.builds) { key, value in
+            guard key.count == 4, let number = UInt32(bigEndianBytes: key), let info = BuildInfo(number: number, value) else {
+                throw LedgerError.corrupted("a record of `builds` does not decode")
+            }
+            out.append(info)
+            return true
+        }
+        return out
+    }
+
+    func buildInfos(_ txn: borrowing Transaction) throws -> [BuildInfo] {
+        try LedgerStore.buildInfos(layout, txn)
+    }
+
+    func buildInfo(_ number: UInt32, _ txn: borrowing Transaction) throws -> BuildInfo? {
+        guard let raw = try txn.get(layout.builds, number.bigEndianBytes) else { return nil }
+        return raw.withUnsafeBytes { BuildInfo(number: number, $0) }
+    }
+
+    func activeBuildNumber(_ txn: borrowing Transaction) throws -> UInt32 {
+        guard let raw = try txn.get(layout.meta, StoreLayout.activeBuildKey) else { return 1 }
+        return UInt32(bigEndianBytes: raw) ?? 1
+    }
+
+    /// The build's databases, opened once per process (never inside another transaction of
+    /// this thread: opening runs its own).
+    func storage(_ number: UInt32) throws -> BuildStorage {
+        if let s = storages.withLock({ $0[number] }) { return s }
+        let s = try BuildStorage(number: number, environment: environment, create: !isReadOnly)
+        storages.withLock { $0[number] = s }
+        return s
+    }
+
+    /// The build that answers queries (DESIGN.md §4): the active one when this code has its rules,
+    /// else the newest ready build with our rules, else the active one.
+    func answeringBuild() throws -> BuildStorage {
+        let number: UInt32 = try environment.read { txn in
+            let active = try activeBuildNumber(txn)
+            let infos = try buildInfos(txn)
+            if let a = infos.first(where: { $0.number == active }), a.hasOurRules { return active }
+            return infos.last(where: { $0.status == .ready && $0.hasOurRules })?.number ?? active
+        }
+        return try storage(number)
     }
 
     /// Writes the format version and build 1 into a new store.
@@ -198,10 +241,14 @@ final class LedgerStore: Sendable {
         guard !isReadOnly else {
             throw LedgerError.unavailable("\(path) is opened read-only; appends need a writable store")
         }
-        do {
-            return try environment.write { txn in try appendInTransaction(requests, txn) }
-        } catch let e as LMDBError {
-            throw LedgerStore.translate(e, path: path)
+        while true {
+            do {
+                return try environment.write { txn in try appendInTransaction(requests, txn) }
+            } catch let e as LMDBError {
+                throw LedgerStore.translate(e, path: path)
+            } catch let missing as MissingStorage {
+                _ = try storage(missing.number)  // a build another process made ready: open it, retry
+            }
         }
     }
 
@@ -210,7 +257,11 @@ final class LedgerStore: Sendable {
     ) throws -> [Result<[AppendOutcome], LedgerError>] {
         var head = try head(txn)
         var validator = Validator(layout: layout, head: head.position)
-        var projection = ProjectionBatch(build: activeBuild, checkpoint: head.position)
+        var projections: [ProjectionBatch] = []
+        for info in try buildInfos(txn) where info.status == .ready && info.hasOurRules && info.checkpoint == head.position {
+            guard let s = storages.withLock({ $0[info.number] }) else { throw MissingStorage(number: info.number) }
+            projections.append(ProjectionBatch(build: s, info: info))
+        }
         let recordedAt = max(Clock.nowMicros(), head.recordedAtMicros)
         var redeliveries = try txn.get(layout.meta, StoreLayout.redeliveryCountKey).flatMap { UInt64(bigEndianBytes: $0) } ?? 0
         var results: [Result<[AppendOutcome], LedgerError>] = []
@@ -246,7 +297,7 @@ final class LedgerStore: Sendable {
                 switch admission {
                 case .append(let event, let position):
                     let record = try writeEvent(event, position: position, recordedAt: recordedAt, previous: head.hash, txn)
-                    try projection.apply(record, txn)
+                    for i in projections.indices { try projections[i].apply(record, txn) }
                     head = LogHead(position: position, recordedAtMicros: recordedAt, hash: record.hash)
                     outcomes.append(.appended(position: position, id: event.id!))
                 case .duplicate(let position):
@@ -266,8 +317,7 @@ final class LedgerStore: Sendable {
         for (id, entry) in validator.changedContacts {
             try txn.put(layout.registry, StoreLayout.registryContactKey(id.campaign, id.contact), entry.bytes)
         }
-        try projection.flush(txn)
-        try setCheckpoint(activeBuild.number, projection.checkpoint, txn)
+        for i in projections.indices { try projections[i].flush(txn, layout: layout) }
         try txn.put(layout.meta, StoreLayout.headKey, head.bytes)
         try txn.put(layout.meta, StoreLayout.redeliveryCountKey, redeliveries.bigEndianBytes)
         return results
@@ -293,15 +343,6 @@ final class LedgerStore: Sendable {
         return record
     }
 
-    func setCheckpoint(_ build: UInt32, _ checkpoint: UInt64, _ txn: borrowing Transaction) throws {
-        let key = build.bigEndianBytes
-        guard var info = try txn.get(layout.builds, key).flatMap({ b in b.withUnsafeBytes { BuildInfo(number: build, $0) } }) else {
-            throw LedgerError.corrupted("build \(build) has no record in `builds`")
-        }
-        info.checkpoint = checkpoint
-        try txn.put(layout.builds, key, info.bytes)
-    }
-
     static func randomSalt() -> [UInt8] {
         var g = SystemRandomNumberGenerator()
         return (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
@@ -316,6 +357,24 @@ final class LedgerStore: Sendable {
             return true
         }
         return out
+    }
+}
+
+/// Thrown inside an append transaction when a build became ready in another process and its
+/// databases are not open here yet: the append is retried after opening them.
+struct MissingStorage: Error {
+    let number: UInt32
+}
+
+/// A value guarded by a mutex.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
     }
 }
 

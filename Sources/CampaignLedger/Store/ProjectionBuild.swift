@@ -9,7 +9,14 @@ public enum BuiltInProjection {
 
 /// What the `builds` database says of one projection build (docs/format.md).
 struct BuildInfo: Sendable, Hashable {
-    enum Status: UInt8, Sendable { case building = 0, ready = 1, dropped = 2 }
+    enum Status: UInt8, Sendable {
+        /// Being built by `ledger rebuild`: not maintained inline, not answering.
+        case building = 0
+        /// Complete: maintained inline by every process with its rules.
+        case ready = 1
+        /// Dropped: its data is gone.
+        case dropped = 2
+    }
     var number: UInt32
     var status: Status
     var version: UInt32
@@ -17,12 +24,21 @@ struct BuildInfo: Sendable, Hashable {
     /// The last position applied: written in the same transaction as the data (exactly once).
     var checkpoint: UInt64
     var createdMicros: Int64
+    /// When the build became ready (0 before).
+    var completedMicros: Int64 = 0
+    /// Events applied per second while it was built (0 for builds made inline from position 1).
+    var eventsPerSecond: UInt64 = 0
+    /// The state fingerprint at `checkpoint` (see `Fingerprint`).
+    var fingerprint = Fingerprint()
 
     var bytes: [UInt8] {
         var out: [UInt8] = [1, status.rawValue]
         out += version.bigEndianBytes
         out += checkpoint.bigEndianBytes
         out += createdMicros.bigEndianBytes
+        out += completedMicros.bigEndianBytes
+        out += eventsPerSecond.bigEndianBytes
+        out += fingerprint.bytes
         let rules = Array(rulesID.utf8)
         out += UInt16(rules.count).bigEndianBytes
         out += rules
@@ -39,17 +55,25 @@ struct BuildInfo: Sendable, Hashable {
     }
 
     init?(number: UInt32, _ b: UnsafeRawBufferPointer) {
-        guard b.count >= 24, b[0] == 1, let status = Status(rawValue: b[1]) else { return nil }
-        let rest = UnsafeRawBufferPointer(rebasing: b[2...])
-        version = UInt32(bigEndianBytes: rest)!
-        checkpoint = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: rest[4...]))!
-        createdMicros = Int64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: rest[12...]))!
-        let length = Int(UInt16(bigEndianBytes: UnsafeRawBufferPointer(rebasing: rest[20...]))!)
-        guard rest.count >= 22 + length else { return nil }
-        rulesID = String(decoding: UnsafeRawBufferPointer(rebasing: rest[22..<(22 + length)]), as: UTF8.self)
+        let fixed = 2 + 4 + 8 + 8 + 8 + 8 + 32 + 2
+        guard b.count >= fixed, b[0] == 1, let status = Status(rawValue: b[1]) else { return nil }
+        let bytes = Array(b)
+        func u64(_ at: Int) -> UInt64 { UInt64(bigEndianBytes: Array(bytes[at..<(at + 8)]))! }
+        version = UInt32(bigEndianBytes: Array(bytes[2..<6]))!
+        checkpoint = u64(6)
+        createdMicros = Int64(bitPattern: u64(14))
+        completedMicros = Int64(bitPattern: u64(22))
+        eventsPerSecond = u64(30)
+        fingerprint = Fingerprint(bytes: bytes[38..<70])!
+        let length = Int(UInt16(bigEndianBytes: Array(bytes[70..<72]))!)
+        guard bytes.count == fixed + length else { return nil }
+        rulesID = String(decoding: bytes[72...], as: UTF8.self)
         self.number = number
         self.status = status
     }
+
+    /// Whether this process's code maintains the build (its rules are ours).
+    var hasOurRules: Bool { rulesID == BuiltInProjection.rulesID }
 }
 
 /// The databases of one build: `b<N>.campaigns` (campaign id → CampaignAggregate),
@@ -113,73 +137,113 @@ struct BuildStorage: Sendable {
     }
 }
 
-/// Applies appended events to one build inside the append's write transaction (inline
-/// projection), keeping touched records in memory and writing each once when the batch ends.
-/// Per event the work is O(1): the contact's fold, its campaign's counters, at most two timing
-/// index entries — never a scan of the campaign.
+/// Applies appended events to one build inside a write transaction (inline projection, catch-up
+/// and rebuild chunks), keeping touched records in memory and writing each once when the batch
+/// ends, with the build's checkpoint and fingerprint. Per event the work is O(1): the contact's
+/// fold, its campaign's counters, at most two timing index entries — never a scan of the campaign.
 struct ProjectionBatch {
     let build: BuildStorage
-    private var campaigns: [String: CampaignAggregate] = [:]
-    private var contacts: [ContactIdentity: ContactFold] = [:]
-    private(set) var checkpoint: UInt64
+    private var info: BuildInfo
+    /// Touched records with the bytes they had in the store (nil: new), for the fingerprint.
+    private var campaigns: [String: (aggregate: CampaignAggregate, original: [UInt8]?)] = [:]
+    private var contacts: [ContactIdentity: (fold: ContactFold, original: [UInt8]?)] = [:]
 
-    init(build: BuildStorage, checkpoint: UInt64) {
+    init(build: BuildStorage, info: BuildInfo) {
         self.build = build
-        self.checkpoint = checkpoint
+        self.info = info
     }
 
-    private mutating func aggregate(_ id: String, _ txn: borrowing Transaction) throws -> CampaignAggregate? {
-        if let a = campaigns[id] { return a }
-        return try build.aggregate(id, txn)
+    var checkpoint: UInt64 { info.checkpoint }
+
+    private mutating func aggregate(_ id: String, _ txn: borrowing Transaction) throws -> (aggregate: CampaignAggregate, original: [UInt8]?)? {
+        if let cached = campaigns[id] { return cached }
+        guard let bytes = try txn.get(build.campaigns, Array(id.utf8)) else { return nil }
+        do {
+            return (try CampaignAggregate(decoding: bytes), bytes)
+        } catch {
+            throw LedgerError.corrupted("campaign record of \(quoted(id)) in build \(build.number): \(error)")
+        }
+    }
+
+    private func loadFold(_ id: ContactIdentity, _ txn: borrowing Transaction) throws -> (fold: ContactFold, original: [UInt8]?) {
+        guard let bytes = try txn.get(build.contacts, StoreLayout.contactKey(id.campaign, id.contact)) else {
+            return (ContactFold(), nil)
+        }
+        do {
+            return (try ContactFold(decoding: bytes), bytes)
+        } catch {
+            throw LedgerError.corrupted("contact record of \(id.campaign)/\(id.contact) in build \(build.number): \(error)")
+        }
     }
 
     mutating func apply(_ record: RecordedEvent, _ txn: borrowing Transaction) throws {
         let event = record.event
-        defer { checkpoint = record.position }
+        defer { info.checkpoint = record.position }
         if event.type == .campaignCreated {
-            campaigns[event.campaign] = CampaignAggregate(created: event)
+            if let agg = CampaignAggregate(created: event) {
+                let original = try aggregate(event.campaign, txn)?.original
+                campaigns[event.campaign] = (agg, original)
+            }
             return
         }
-        guard var agg = try aggregate(event.campaign, txn) else {
+        guard var (agg, originalAgg) = try aggregate(event.campaign, txn) else {
             throw LedgerError.corrupted("event at position \(record.position) names campaign \(quoted(event.campaign)), which build \(build.number) does not have")
         }
         guard event.type.isContactEvent, let contact = event.contact else {
             agg.applyLifecycle(event)
-            campaigns[event.campaign] = agg
+            campaigns[event.campaign] = (agg, originalAgg)
             return
         }
         let id = ContactIdentity(campaign: event.campaign, contact: contact)
-        var fold: ContactFold
-        if let cached = contacts[id] {
-            fold = cached
-        } else {
-            fold = try build.fold(id, txn) ?? ContactFold()
-        }
+        var (fold, originalFold) = try contacts[id] ?? loadFold(id, txn)
         let family = agg.family
         let old = fold.contribution(family: family)
         fold.apply(event, position: record.position, family: family)
         let new = fold.contribution(family: family)
         agg.replace(old, with: new)
-        contacts[id] = fold
-        campaigns[event.campaign] = agg
+        contacts[id] = (fold, originalFold)
+        campaigns[event.campaign] = (agg, originalAgg)
         try moveTiming(.deliver, old?.timeToDeliver, new?.timeToDeliver, id, txn)
         try moveTiming(.read, old?.timeToRead, new?.timeToRead, id, txn)
     }
 
-    private func moveTiming(
+    private mutating func moveTiming(
         _ kind: BuildStorage.TimingKind, _ old: Int64?, _ new: Int64?, _ id: ContactIdentity,
         _ txn: borrowing Transaction
     ) throws {
         guard old != new else { return }
-        if let old { try txn.delete(build.timings, BuildStorage.timingKey(id.campaign, kind, old, id.contact)) }
-        if let new { try txn.put(build.timings, BuildStorage.timingKey(id.campaign, kind, new, id.contact), []) }
-    }
-
-    /// Writes every touched record.
-    func flush(_ txn: borrowing Transaction) throws {
-        for (id, agg) in campaigns { try txn.put(build.campaigns, Array(id.utf8), agg.encoded()) }
-        for (id, fold) in contacts {
-            try txn.put(build.contacts, StoreLayout.contactKey(id.campaign, id.contact), fold.encoded())
+        if let old {
+            let key = BuildStorage.timingKey(id.campaign, kind, old, id.contact)
+            if try txn.delete(build.timings, key) { info.fingerprint.subtract(.term(key, [])) }
+        }
+        if let new {
+            let key = BuildStorage.timingKey(id.campaign, kind, new, id.contact)
+            try txn.put(build.timings, key, [])
+            info.fingerprint.add(.term(key, []))
         }
     }
+
+    /// Writes every touched record, then the build's checkpoint and fingerprint.
+    mutating func flush(_ txn: borrowing Transaction, layout: StoreLayout) throws {
+        for (id, entry) in campaigns {
+            let key = Array(id.utf8)
+            let value = entry.aggregate.encoded()
+            if let original = entry.original { info.fingerprint.subtract(.term(key, original)) }
+            info.fingerprint.add(.term(key, value))
+            try txn.put(build.campaigns, key, value)
+        }
+        for (id, entry) in contacts {
+            let key = StoreLayout.contactKey(id.campaign, id.contact)
+            let value = entry.fold.encoded()
+            if let original = entry.original { info.fingerprint.subtract(.term(key, original)) }
+            info.fingerprint.add(.term(key, value))
+            try txn.put(build.contacts, key, value)
+        }
+        campaigns = [:]
+        contacts = [:]
+        try txn.put(layout.builds, info.number.bigEndianBytes, info.bytes)
+    }
+
+    /// The build's record as it will be after `flush`.
+    var currentInfo: BuildInfo { info }
 }

@@ -1,0 +1,270 @@
+import Foundation
+import LMDB
+
+/// One projection build as `ledger projections list` shows it.
+public struct BuildSummary: Sendable, Hashable {
+    public enum State: String, Sendable {
+        /// Being built by `ledger rebuild`.
+        case building
+        /// Complete, maintained by processes with its rules, not answering by default.
+        case ready
+        /// The build that answers queries.
+        case active
+        /// Made by other rules than this binary's: it falls behind until a process with its
+        /// rules catches it up.
+        case stale
+    }
+    public var number: Int
+    public var state: State
+    public var version: Int
+    public var rulesID: String
+    public var checkpoint: UInt64
+    /// Events between its checkpoint and the head.
+    public var lag: UInt64
+    public var bytes: Int
+    public var eventsPerSecond: UInt64
+    public var createdMicros: Int64
+    public var fingerprint: String
+
+    public var json: JSONOutput {
+        .object([
+            ("build", .int(Int64(number))), ("state", .string(state.rawValue)), ("version", .int(Int64(version))),
+            ("rulesId", .string(rulesID)), ("checkpoint", .int(Int64(checkpoint))), ("lag", .int(Int64(lag))),
+            ("bytes", .int(Int64(bytes))), ("eventsPerSecond", .int(Int64(eventsPerSecond))),
+            ("createdAt", .string(RFC3339.formatMicros(createdMicros))), ("fingerprint", .string(fingerprint)),
+        ])
+    }
+}
+
+/// What a rebuild did.
+public struct RebuildSummary: Sendable {
+    public var build: Int
+    public var events: UInt64
+    public var seconds: Double
+    public var eventsPerSecond: Double
+    public var activated: Bool
+    /// With `verify`: whether the new build's fingerprint equals the active build's at the same
+    /// position (nil when not compared: other rules, or not asked).
+    public var fingerprintMatches: Bool?
+    public var resumed: Bool
+
+    public var json: JSONOutput {
+        .object([
+            ("build", .int(Int64(build))), ("events", .int(Int64(events))), ("seconds", .double(seconds)),
+            ("eventsPerSecond", .int(Int64(eventsPerSecond))), ("activated", .bool(activated)),
+            ("fingerprintMatches", fingerprintMatches.map(JSONOutput.bool) ?? .null), ("resumed", .bool(resumed)),
+        ])
+    }
+}
+
+/// Progress of a rebuild or catch-up.
+public struct BuildProgress: Sendable {
+    public var build: Int
+    public var checkpoint: UInt64
+    public var head: UInt64
+    public var eventsPerSecond: Double
+}
+
+extension Ledger {
+    /// Every build, oldest first.
+    public func builds() throws -> [BuildSummary] {
+        let infos: [BuildInfo] = try store.environment.read { txn in try store.buildInfos(txn) }
+        for info in infos where info.status != .dropped { _ = try store.storage(info.number) }
+        return try store.environment.read { txn in
+            let head = try store.head(txn).position
+            let active = try store.activeBuildNumber(txn)
+            return try infos.filter { $0.status != .dropped }.map { info in
+                let s = try store.storage(info.number)
+                let bytes = try [s.campaigns, s.contacts, s.timings].reduce(0) { $0 + (try txn.statistics($1).bytes) }
+                let state: BuildSummary.State =
+                    info.number == active ? .active
+                    : info.status == .building ? .building
+                    : !info.hasOurRules ? .stale : .ready
+                return BuildSummary(
+                    number: Int(info.number), state: state, version: Int(info.version), rulesID: info.rulesID,
+                    checkpoint: info.checkpoint, lag: head - min(head, info.checkpoint), bytes: bytes,
+                    eventsPerSecond: info.eventsPerSecond, createdMicros: info.createdMicros,
+                    fingerprint: hex(info.fingerprint.bytes))
+            }
+        }
+    }
+
+    /// Replays the whole log into a new build (DESIGN.md §4) while appends go on: reads the log
+    /// sequentially in chunks and applies each chunk in its own short write transaction with
+    /// the build's checkpoint (so a rebuild interrupted by Ctrl-C or a crash resumes from there),
+    /// catches up with appends made meanwhile, and in the final transaction — caught up to the
+    /// head — marks it ready and, unless `activate` is false, makes it the answering build.
+    /// With `verify`, the new build's fingerprint is compared with the active build's at the same
+    /// position first (when both have the same rules); a mismatch leaves the active build alone.
+    /// A second rebuild of the same store at the same time fails with `LedgerError.unavailable`.
+    public func rebuild(
+        activate: Bool = true, verify: Bool = false, chunk: Int = 20_000,
+        progress: ((BuildProgress) throws -> Void)? = nil
+    ) throws -> RebuildSummary {
+        guard !store.isReadOnly else { throw LedgerError.unavailable("\(path) is read-only; a rebuild writes a new build") }
+        let lock = try RebuildLock(path: path)
+        defer { lock.release() }
+        let started = DispatchTime.now().uptimeNanoseconds
+        // Resume an interrupted build of our rules, or start a new one.
+        let (number, resumed) = try store.environment.write { txn -> (UInt32, Bool) in
+            let infos = try store.buildInfos(txn)
+            if let open = infos.last(where: { $0.status == .building && $0.hasOurRules }) { return (open.number, true) }
+            let number = (infos.map(\.number).max() ?? 0) + 1
+            let info = BuildInfo(
+                number: number, status: .building, version: UInt32(BuiltInProjection.version),
+                rulesID: BuiltInProjection.rulesID, checkpoint: 0, createdMicros: Clock.nowMicros())
+            try txn.put(store.layout.builds, number.bigEndianBytes, info.bytes)
+            return (number, false)
+        }
+        let storage = try store.storage(number)
+        let startCheckpoint = try store.environment.read { txn in try store.buildInfo(number, txn)?.checkpoint ?? 0 }
+        let outcome = try catchUp(storage, chunk: chunk, progress: progress) { txn, info in
+            // The final transaction: caught up to the head.
+            var info = info
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            info.status = .ready
+            info.completedMicros = Clock.nowMicros()
+            info.eventsPerSecond = UInt64(Double(info.checkpoint - startCheckpoint) / max(elapsed, 1e-9))
+            var matches: Bool?
+            let activeNumber = try store.activeBuildNumber(txn)
+            if verify, let active = try store.buildInfo(activeNumber, txn), active.rulesID == info.rulesID,
+                active.checkpoint == info.checkpoint, activeNumber != number
+            {
+                matches = active.fingerprint == info.fingerprint
+            }
+            let activated = activate && matches != false
+            if activated { try txn.put(store.layout.meta, StoreLayout.activeBuildKey, number.bigEndianBytes) }
+            try txn.put(store.layout.builds, number.bigEndianBytes, info.bytes)
+            return (activated, matches)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let events = outcome.checkpoint - startCheckpoint
+        configuration.logger.info("rebuilt build \(number): \(events) events in \(seconds) s")
+        return RebuildSummary(
+            build: Int(number), events: events, seconds: seconds, eventsPerSecond: Double(events) / max(seconds, 1e-9),
+            activated: outcome.activated, fingerprintMatches: outcome.matches, resumed: resumed)
+    }
+
+    /// Applies the log from the build's checkpoint to the head, chunk by chunk; `finish` runs in
+    /// the transaction that reaches the head (after the last events are applied and flushed).
+    private func catchUp(
+        _ storage: BuildStorage, chunk: Int, progress: ((BuildProgress) throws -> Void)?,
+        finish: (borrowing Transaction, BuildInfo) throws -> (Bool, Bool?)
+    ) throws -> (checkpoint: UInt64, activated: Bool, matches: Bool?) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var applied: UInt64 = 0
+        while true {
+            // Read the next chunk outside the writer, then apply it inside a short write.
+            let from = try store.environment.read { txn in (try store.buildInfo(storage.number, txn)?.checkpoint ?? 0) + 1 }
+            let records = try store.records(from: from, limit: chunk)
+            let result: (done: Bool, checkpoint: UInt64, head: UInt64, activated: Bool, matches: Bool?) =
+                try store.environment.write { txn in
+                    guard let info = try store.buildInfo(storage.number, txn) else {
+                        throw LedgerError.notFound("build \(storage.number) was dropped meanwhile")
+                    }
+                    let head = try store.head(txn).position
+                    var batch = ProjectionBatch(build: storage, info: info)
+                    for r in records where r.position == batch.checkpoint + 1 { try batch.apply(r, txn) }
+                    // Appends that landed after the chunk was read (or a short chunk): apply them
+                    // here, inside the writer, when few enough to finish now.
+                    if head - batch.checkpoint <= UInt64(chunk) {
+                        while batch.checkpoint < head {
+                            guard let r = try store.record(at: batch.checkpoint + 1, txn) else {
+                                throw LedgerError.corrupted("position \(batch.checkpoint + 1) is missing from the log")
+                            }
+                            try batch.apply(r, txn)
+                        }
+                    }
+                    try batch.flush(txn, layout: store.layout)
+                    let now = batch.currentInfo
+                    if now.checkpoint == head {
+                        let (activated, matches) = try finish(txn, now)
+                        return (true, now.checkpoint, head, activated, matches)
+                    }
+                    return (false, now.checkpoint, head, false, nil)
+                }
+            applied = result.checkpoint - (from - 1) + applied
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            try progress?(BuildProgress(
+                build: Int(storage.number), checkpoint: result.checkpoint, head: result.head,
+                eventsPerSecond: Double(applied) / max(elapsed, 1e-9)))
+            if result.done { return (result.checkpoint, result.activated, result.matches) }
+        }
+    }
+
+    /// Catches up every ready build with our rules that lags the log (after a crash, or appends
+    /// by a process with other rules). Appending processes do this on open.
+    @discardableResult
+    public func catchUpBuilds(progress: ((BuildProgress) throws -> Void)? = nil) throws -> Int {
+        guard !store.isReadOnly else { return 0 }
+        let lagging: [BuildInfo] = try store.environment.read { txn in
+            let head = try store.head(txn).position
+            return try store.buildInfos(txn).filter { $0.status == .ready && $0.hasOurRules && $0.checkpoint < head }
+        }
+        for info in lagging {
+            configuration.logger.info("catching up build \(info.number) from position \(info.checkpoint)")
+            _ = try catchUp(try store.storage(info.number), chunk: 20_000, progress: progress) { txn, now in
+                try txn.put(store.layout.builds, now.number.bigEndianBytes, now.bytes)
+                return (false, nil)
+            }
+        }
+        return lagging.count
+    }
+
+    /// Makes `number` the build that answers queries (a rollback is activating an older build).
+    /// The build must be ready; one with our rules is caught up first.
+    public func activate(build number: Int) throws {
+        let n = UInt32(clamping: number)
+        let info = try store.environment.read { txn in try store.buildInfo(n, txn) }
+        guard let info, info.status != .dropped else {
+            throw LedgerError.notFound("no build \(number); `ledger projections list` shows the builds")
+        }
+        guard info.status == .ready else {
+            throw LedgerError.usage("build \(number) is still building; finish it with `ledger rebuild`")
+        }
+        if info.hasOurRules { try catchUpBuilds() }
+        try store.environment.write { txn in
+            try txn.put(store.layout.meta, StoreLayout.activeBuildKey, n.bigEndianBytes)
+        }
+    }
+
+    /// Deletes a build's data. The active build cannot be dropped (`LedgerError.usage`).
+    public func drop(build number: Int) throws {
+        let n = UInt32(clamping: number)
+        let storage = try store.storage(n)
+        try store.environment.write { txn in
+            guard var info = try store.buildInfo(n, txn), info.status != .dropped else {
+                throw LedgerError.notFound("no build \(number); `ledger projections list` shows the builds")
+            }
+            if try store.activeBuildNumber(txn) == n {
+                throw LedgerError.usage("build \(number) is active; activate another build first, then drop it")
+            }
+            try txn.clear(storage.campaigns)
+            try txn.clear(storage.contacts)
+            try txn.clear(storage.timings)
+            info.status = .dropped
+            info.fingerprint = Fingerprint()
+            try txn.put(store.layout.builds, n.bigEndianBytes, info.bytes)
+        }
+    }
+}
+
+/// An exclusive advisory lock on `rebuild.lock` in the store directory: one rebuild at a time.
+/// The kernel releases it when the process dies, so a crashed rebuild never blocks the next.
+final class RebuildLock {
+    private let fd: Int32
+
+    init(path: String) throws {
+        fd = open(path + "/rebuild.lock", O_CREAT | O_RDWR, 0o644)
+        guard fd >= 0 else { throw LedgerError.unavailable("cannot open \(path)/rebuild.lock") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw LedgerError.unavailable("another rebuild of \(path) is running; wait for it to finish")
+        }
+    }
+
+    func release() {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+@testable import CampaignLedger
+
+@Suite struct RebuildTests {
+    /// A realistic history as JSON Lines.
+    func history(seed: UInt64 = 7, campaigns: Int = 4, contacts: Int = 40) -> [UInt8] {
+        var lines: [String] = []
+        HistoryGenerator(seed: seed, campaigns: campaigns, contactsPerCampaign: contacts).generate { lines.append($0) }
+        return jsonl(lines)
+    }
+
+    func answers(_ ledger: Ledger) throws -> [JSONOutput] {
+        let list = try ledger.campaignListJSON()
+        var out: [JSONOutput] = [try ledger.metricsJSON()]
+        for c in list.arrayValue ?? [] {
+            let id = c["campaign"]!.stringValue!
+            out.append(try ledger.campaignJSON(id)["metrics"]!)
+            out.append(try ledger.contactListJSON(campaign: id))
+        }
+        return out
+    }
+
+    @Test func rebuildEqualsTheInlineBuildAndActivates() throws {
+        let ledger = try makeLedger()
+        try ledger.importLines(history())
+        let before = try answers(ledger)
+        let summary = try ledger.rebuild(verify: true, chunk: 97)
+        #expect(summary.build == 2)
+        #expect(summary.fingerprintMatches == true)
+        #expect(summary.activated)
+        #expect(try ledger.projectionBuild == 2)
+        #expect(try answers(ledger) == before)
+        let builds = try ledger.builds()
+        #expect(builds.map(\.state) == [.ready, .active])
+        #expect(builds[0].fingerprint == builds[1].fingerprint)
+        // Both builds are maintained inline from now on.
+        try ledger.importLines(history(seed: 8, campaigns: 2, contacts: 10).map { $0 })
+        let after = try ledger.builds()
+        #expect(after[0].checkpoint == after[1].checkpoint)
+        #expect(after[0].fingerprint == after[1].fingerprint)
+        #expect(try ledger.verify().isOK)
+    }
+
+    @Test func noActivateRollbackAndDrop() throws {
+        let ledger = try makeLedger()
+        try ledger.importLines(history(campaigns: 2, contacts: 10))
+        let summary = try ledger.rebuild(activate: false)
+        #expect(!summary.activated)
+        #expect(try ledger.projectionBuild == 1)
+        try ledger.activate(build: 2)
+        #expect(try ledger.projectionBuild == 2)
+        try ledger.activate(build: 1)  // rollback
+        #expect(try ledger.projectionBuild == 1)
+        #expect {
+            try ledger.drop(build: 1)
+        } throws: { ($0 as? LedgerError)?.exitCode == 64 }
+        try ledger.drop(build: 2)
+        #expect(try ledger.builds().map(\.number) == [1])
+        #expect(throws: LedgerError.self) { try ledger.activate(build: 2) }
+        #expect(try ledger.verify().isOK)
+    }
+
+    @Test func anInterruptedRebuildResumesFromItsCheckpoint() throws {
+
+        let ledger = try makeLedger()
+        try ledger.importLines(history())
+        var chunks = 0
+        #expect(throws: InterruptBox.self) {
+            try ledger.rebuild(chunk: 50) { _ in
+                chunks += 1
+                if chunks == 3 { throw InterruptBox.interrupt }
+            }
+        }
+        let partial = try ledger.builds()
+        #expect(partial.map(\.state) == [.active, .building])
+        #expect(partial[1].checkpoint == 150)
+        let summary = try ledger.rebuild(verify: true, chunk: 50)
+        #expect(summary.resumed)
+        #expect(summary.build == 2)
+        #expect(summary.events == partial[0].checkpoint - 150)
+        #expect(summary.fingerprintMatches == true)
+        #expect(try ledger.verify().isOK)
+    }
+
+    @Test func aSecondRebuildAtTheSameTimeIsBusy() throws {
+        let ledger = try makeLedger()
+        try ledger.importLines(history(campaigns: 2, contacts: 10))
+        let lock = try RebuildLock(path: ledger.path)
+        defer { lock.release() }
+        #expect {
+            try ledger.rebuild()
+        } throws: { ($0 as? LedgerError)?.exitCode == 69 }
+    }
+
+    @Test func aLaggingBuildIsCaughtUpOnOpen() throws {
+        let path = newStorePath()
+        let data = history()
+        let lines = splitLines(data)
+        let half = Array(data[0..<lines[lines.count / 2].upperBound]) + [0x0A]
+        do {
+            let ledger = try Ledger(.init(path: path))
+            _ = try ledger.importLines(half)
+            // Another process, with other rules, appends: it does not maintain build 1.
+            try setRules(ledger, build: 1, to: "someone-else's-rules")
+            _ = try ledger.importLines(data)
+            try setRules(ledger, build: 1, to: BuiltInProjection.rulesID)
+            let lagging = try ledger.builds()[0]
+            #expect(lagging.lag > 0)
+        }
+        let reopened = try Ledger(.init(path: path))
+        #expect(try reopened.builds()[0].lag == 0)
+        #expect(try reopened.verify().isOK)
+    }
+
+    @Test func rebuildWhileAnotherProcessAppends() throws {
+        let ledger = try makeLedger()
+        try ledger.importLines(history(seed: 1, campaigns: 6, contacts: 150))
+        // Another process appends one event at a time (each `ledger append` its own process),
+        // events of other campaigns with other ids, while this one rebuilds.
+        var lines: [String] = []
+        HistoryGenerator(seed: 2, campaigns: 1, contactsPerCampaign: 60).generate { lines.append($0) }
+        let live = lines.prefix(120).map {
+            $0.replacingOccurrences(of: #""campaign":""#, with: #""campaign":"b-"#)
+                .replacingOccurrences(of: #""id":""#, with: #""id":"b-"#)
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("live-\(UUID().uuidString).jsonl")
+        try Data(jsonl(Array(live))).write(to: file)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sh")
+        child.arguments = ["-c", "while IFS= read -r line; do printf '%s\\n' \"$line\" | \"$0\" append --store \"$1\" >/dev/null || exit 1; done < \"$2\"",
+                           ledgerBinary(), ledger.path, file.path]
+        try child.run()
+        let startHead = try ledger.head().position
+        while try ledger.head().position < startHead + 3 { usleep(10_000) }
+        let summary = try ledger.rebuild(chunk: 100)
+        let headAfterRebuild = try ledger.head().position
+        child.waitUntilExit()
+        #expect(child.terminationStatus == 0)
+        #expect(summary.activated)
+        #expect(summary.events > startHead, "the rebuild caught up with appends made while it ran")
+        #expect(headAfterRebuild > startHead)
+        let builds = try ledger.builds()
+        let head = try ledger.head().position
+        #expect(head == startHead + UInt64(live.count))
+        #expect(builds.allSatisfy { $0.checkpoint == head })
+        #expect(builds[0].fingerprint == builds[1].fingerprint)
+        #expect(try ledger.verify().isOK)
+    }
+
+    private func setRules(_ ledger: Ledger, build: UInt32, to rules: String) throws {
+        try ledger.store.environment.write { txn in
+            var info = try ledger.store.buildInfo(build, txn)!
+            info.rulesID = rules
+            try txn.put(ledger.store.layout.builds, build.bigEndianBytes, info.bytes)
+        }
+    }
+}
+
+enum InterruptBox: Error { case interrupt }
+
+/// The built `ledger` executable (swift build puts it beside the tests).
+func ledgerBinary() -> String {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    for config in ["debug", "release"] {
+        let path = root.appendingPathComponent(".build/\(config)/ledger").path
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return root.appendingPathComponent(".build/debug/ledger").path
+}
