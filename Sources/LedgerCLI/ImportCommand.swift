@@ -29,6 +29,9 @@ struct ImportCommand: ParsableCommand {
     @Flag(name: .long, help: "Append the good lines and write the bad ones to the rejects file.")
     var skipInvalid = false
 
+    @Flag(name: .long, help: "Rebuild an empty store from an export, keeping positions, recordedAt and hashes (each checked).")
+    var restore = false
+
     @Option(name: .long, help: ArgumentHelp(
         "Where --skip-invalid writes rejected lines (default: FILE.rejects.jsonl).", valueName: "file"))
     var rejects: String?
@@ -40,6 +43,7 @@ struct ImportCommand: ParsableCommand {
 
     func validate() throws {
         if rejects != nil && !skipInvalid { throw ValidationError("--rejects goes with --skip-invalid") }
+        if restore && skipInvalid { throw ValidationError("--restore is all or nothing: it cannot --skip-invalid") }
     }
 
     func run() throws {
@@ -56,7 +60,7 @@ struct ImportCommand: ParsableCommand {
             let ledger = try storeOptions.open(create: true)
             let name = file == "-" ? "stdin" : file
             let summary = try ledger.importLines(
-                data, options: ImportOptions(dryRun: dryRun, skipInvalid: skipInvalid)
+                data, options: ImportOptions(dryRun: dryRun, skipInvalid: skipInvalid, restore: restore)
             ) { p in
                 Terminal.progress("\(p.phase.rawValue) \(p.done)/\(p.total) lines")
             }

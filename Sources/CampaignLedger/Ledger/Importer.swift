@@ -7,12 +7,16 @@ public struct ImportOptions: Sendable {
     public var dryRun = false
     /// Append the good lines and report the bad ones, instead of all or nothing.
     public var skipInvalid = false
+    /// Rebuild an empty store from an export: keep each event's `position`, `recordedAt`,
+    /// address salt and `hash`, checking the hash chain as it goes; refuse a gap or a mismatch.
+    public var restore = false
     /// Events per transaction (at most 10 000, so no transaction holds the writer long).
     public var batchSize = 10_000
 
-    public init(dryRun: Bool = false, skipInvalid: Bool = false) {
+    public init(dryRun: Bool = false, skipInvalid: Bool = false, restore: Bool = false) {
         self.dryRun = dryRun
         self.skipInvalid = skipInvalid
+        self.restore = restore
     }
 }
 
@@ -68,8 +72,13 @@ extension Ledger {
         // Phase 1: parse and judge every line, against the store and the valid lines before it.
         var good: [(line: Int, event: Event)] = []
         good.reserveCapacity(lines.count)
+        var restored: [Restored] = []
         var occurrences: [String: Int] = [:]
-        var validator = Validator(layout: store.layout, head: try store.head().position)
+        let head = try store.head().position
+        if options.restore && head != 0 {
+            throw LedgerError.usage("--restore needs an empty store; \(path) holds \(head) events")
+        }
+        var validator = Validator(layout: store.layout, head: head)
         var index = 0
         while index < lines.count {
             let end = min(index + 10_000, lines.count)
@@ -81,7 +90,9 @@ extension Ledger {
                         let parsed = try data.withUnsafeBytes { raw in
                             try EventLineParser.parse(UnsafeRawBufferPointer(rebasing: raw[range]))
                         }
-                        guard var event = parsed?.event else { continue }
+                        guard let parsed else { continue }
+                        var event = parsed.event
+                        if options.restore { restored.append(try Self.restoredFields(parsed, expected: UInt64(good.count) + 1)) }
                         if event.id == nil {
                             let base = DuplicateKey.derivedID(for: event, occurrence: 0)
                             let seen = occurrences[base, default: 0]
@@ -98,6 +109,7 @@ extension Ledger {
                         }
                         good.append((number, event))
                     } catch let e as InputError {
+                        if options.restore && restored.count > good.count { restored.removeLast() }
                         summary.rejected.append(
                             LineError(line: number, field: e.field, message: e.message, text: Array(data[range])))
                     }
@@ -115,7 +127,14 @@ extension Ledger {
         var offset = 0
         while offset < good.count {
             let batch = good[offset..<min(offset + options.batchSize, good.count)]
-            let result = try appendBatch([AppendRequest(events: batch.map(\.event))])[0]
+            var request = AppendRequest(events: batch.map(\.event))
+            if options.restore { request.restored = Array(restored[batch.startIndex..<batch.endIndex]) }
+            let result: Result<[AppendOutcome], LedgerError>
+            do {
+                result = try appendBatch([request])[0]
+            } catch let e as LedgerError {
+                result = .failure(e)
+            }
             switch result {
             case .success(let outcomes):
                 for o in outcomes {
@@ -136,6 +155,33 @@ extension Ledger {
         }
         summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return summary
+    }
+}
+
+extension Ledger {
+    /// The fields a restore keeps, from an export line; every one must be there.
+    static func restoredFields(_ parsed: ParsedLine, expected: UInt64) throws -> Restored {
+        let r = parsed.readOnly
+        guard let position = r.position else {
+            throw InputError(field: "position", message: "missing: --restore needs an export (with position, recordedAt, hash)")
+        }
+        guard let recordedAt = r.recordedAt, let nanos = try? RFC3339.parseNanos(recordedAt) else {
+            throw InputError(field: "recordedAt", message: "missing: --restore needs an export (with position, recordedAt, hash)")
+        }
+        guard let hashText = r.hash, let hash = Hex.decode(hashText), hash.count == 32 else {
+            throw InputError(field: "hash", message: "missing or not 64 hex digits: --restore needs an export")
+        }
+        if position != expected {
+            throw InputError(field: "position", message: "is \(position), expected \(expected): an export has no gap")
+        }
+        var salt: [UInt8]?
+        if parsed.event.type == .contactAdded {
+            guard let text = r.addressSalt, let bytes = Hex.decode(text), bytes.count == 16 else {
+                throw InputError(field: "addressSalt", message: "missing or not 32 hex digits: --restore needs the salt to check the hash")
+            }
+            salt = bytes
+        }
+        return Restored(position: position, recordedAtMicros: nanos / 1000, addressSalt: salt, hash: hash)
     }
 }
 

@@ -29,6 +29,16 @@ public struct LogHead: Sendable, Hashable {
 struct AppendRequest: Sendable {
     var events: [Event]
     var expectations: [StreamExpectation] = []
+    /// For `import --restore`: per event, what the exported ledger assigned, kept and checked.
+    var restored: [Restored]? = nil
+}
+
+/// What an export says a ledger assigned to an event: kept by `import --restore`.
+struct Restored: Sendable, Hashable {
+    var position: UInt64
+    var recordedAtMicros: Int64
+    var addressSalt: [UInt8]?
+    var hash: [UInt8]
 }
 
 /// The event log on LMDB: appends (validation, positions, hash chain, indexes, inline
@@ -290,15 +300,28 @@ final class LedgerStore: Sendable {
                 results.append(.failure(e))
                 continue
             }
+            if let restored = request.restored, let problem = Self.restoreProblem(admitted, restored, head) {
+                validator.rejectRequest()
+                results.append(.failure(problem))
+                continue
+            }
             validator.acceptRequest()
             var outcomes: [AppendOutcome] = []
             outcomes.reserveCapacity(admitted.count)
             for (index, admission) in admitted.enumerated() {
                 switch admission {
                 case .append(let event, let position):
-                    let record = try writeEvent(event, position: position, recordedAt: recordedAt, previous: head.hash, txn)
+                    let given = request.restored?[index]
+                    let record = try writeEvent(
+                        event, position: position, recordedAt: given?.recordedAtMicros ?? recordedAt,
+                        salt: given?.addressSalt, previous: head.hash, txn)
+                    if let given, given.hash != record.hash {
+                        throw LedgerError.invalidInput(
+                            InputError(field: "hash", message: "does not match the event: the chain breaks at position \(position)"),
+                            index: index + 1)
+                    }
                     for i in projections.indices { try projections[i].apply(record, txn) }
-                    head = LogHead(position: position, recordedAtMicros: recordedAt, hash: record.hash)
+                    head = LogHead(position: position, recordedAtMicros: record.recordedAtMicros, hash: record.hash)
                     outcomes.append(.appended(position: position, id: event.id!))
                 case .duplicate(let position):
                     redeliveries += 1
@@ -323,13 +346,35 @@ final class LedgerStore: Sendable {
         return results
     }
 
+    /// A restore keeps what the export says and checks it: no gap, no repeated id, time never
+    /// going back (the chain hash of every event is checked as it is written).
+    static func restoreProblem(_ admitted: [Admission], _ restored: [Restored], _ head: LogHead) -> LedgerError? {
+        var recorded = head.recordedAtMicros
+        for (index, admission) in admitted.enumerated() {
+            guard case .append(_, let position) = admission else {
+                return .invalidInput(InputError(field: "id", message: "a repeated event id: an export has none"), index: index + 1)
+            }
+            let given = restored[index]
+            if given.position != position {
+                return .invalidInput(
+                    InputError(field: "position", message: "is \(given.position), expected \(position): a gap or a reordering"),
+                    index: index + 1)
+            }
+            if given.recordedAtMicros < recorded {
+                return .invalidInput(InputError(field: "recordedAt", message: "goes back in time"), index: index + 1)
+            }
+            recorded = given.recordedAtMicros
+        }
+        return nil
+    }
+
     /// Writes one event and its indexes; returns it as recorded (with its chain hash).
     private func writeEvent(
-        _ event: Event, position: UInt64, recordedAt: Int64, previous: [UInt8], _ txn: borrowing Transaction
+        _ event: Event, position: UInt64, recordedAt: Int64, salt: [UInt8]?, previous: [UInt8], _ txn: borrowing Transaction
     ) throws -> RecordedEvent {
         var record = RecordedEvent(
             position: position, recordedAtMicros: recordedAt, event: event,
-            addressSalt: event.type == .contactAdded ? Self.randomSalt() : nil, hash: [])
+            addressSalt: event.type == .contactAdded ? (salt ?? Self.randomSalt()) : nil, hash: [])
         record.hash = ExportLine.chain(previous: previous, digest: ExportLine.digest(record))
         let key = position.bigEndianBytes
         try txn.put(layout.events, key, EventRecord.encode(record), flags: .append)

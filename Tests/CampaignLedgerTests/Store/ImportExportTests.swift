@@ -159,3 +159,52 @@ import Testing
             .replacingOccurrences(of: #","addressDigest":"[0-9a-f]*""#, with: "", options: .regularExpression)
     }
 }
+
+@Suite struct RestoreTests {
+    func exported() throws -> (Ledger, [String]) {
+        let ledger = try makeLedger()
+        var lines: [String] = []
+        HistoryGenerator(seed: 11, campaigns: 3, contactsPerCampaign: 20).generate { lines.append($0) }
+        try ledger.importLines(jsonl(lines))
+        var out: [String] = []
+        try ledger.export { out.append($0) }
+        return (ledger, out)
+    }
+
+    @Test func restoreKeepsPositionsTimesAndHashes() throws {
+        let (original, export) = try exported()
+        let restored = try makeLedger()
+        let summary = try restored.importLines(Array(export.joined().utf8), options: ImportOptions(restore: true))
+        #expect(summary.rejected.isEmpty, "\(summary.rejected.prefix(2))")
+        #expect(summary.stoppedAt == nil)
+        var again: [String] = []
+        try restored.export { again.append($0) }
+        #expect(again == export)
+        #expect(try restored.head() == original.head())
+        #expect(try restored.verify().isOK)
+        // Only into an empty store.
+        #expect(throws: LedgerError.self) {
+            try restored.importLines(Array(export.joined().utf8), options: ImportOptions(restore: true))
+        }
+    }
+
+    @Test func restoreRefusesAGapAndAMismatch() throws {
+        let (_, export) = try exported()
+        var gap = export
+        gap.remove(at: 5)
+        let a = try makeLedger()
+        let s1 = try a.importLines(Array(gap.joined().utf8), options: ImportOptions(restore: true))
+        #expect(s1.rejected.first?.line == 6)
+        #expect(s1.rejected.first?.field == "position")
+        #expect(try a.head().position == 0)
+
+        var tampered = export
+        tampered[7] = tampered[7].replacingOccurrences(of: #""at":"2026-"#, with: #""at":"2027-"#)
+        #expect(tampered[7] != export[7])
+        let b = try makeLedger()
+        let s2 = try b.importLines(Array(tampered.joined().utf8), options: ImportOptions(restore: true))
+        #expect(s2.stoppedAt?.line == 8)
+        #expect(s2.stoppedAt?.field == "hash")
+        #expect(try b.head().position == 0, "the batch with the mismatch is not committed")
+    }
+}
