@@ -198,3 +198,48 @@ extension UnsafeRawBufferPointer {
         return true
     }
 }
+
+extension Transaction {
+    /// A copyable view of this transaction for code that cannot take a `borrowing` value (a
+    /// callback stored in a type). **Unsafe**: it must not be used after the closure that lent
+    /// this transaction returns — the caller wraps it in a `~Copyable` type that cannot escape.
+    public var unsafeHandle: UnsafeTransactionHandle { UnsafeTransactionHandle(txn: txn) }
+}
+
+/// See `Transaction.unsafeHandle`: the same operations, without the borrow checking.
+public struct UnsafeTransactionHandle {
+    let txn: OpaquePointer
+
+    public func get(_ db: Database, _ key: [UInt8]) throws -> [UInt8]? {
+        var k = MDB_val()
+        var v = MDB_val()
+        return try key.withUnsafeBytes { kb in
+            k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+            let rc = mdb_get(txn, db.dbi, &k, &v)
+            if rc == MDB_NOTFOUND { return nil }
+            try check(rc)
+            return Array(UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+        }
+    }
+
+    public func put(_ db: Database, _ key: [UInt8], _ value: [UInt8]) throws {
+        try key.withUnsafeBytes { kb in
+            try value.withUnsafeBytes { vb in
+                var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+                var v = MDB_val(mv_size: vb.count, mv_data: UnsafeMutableRawPointer(mutating: vb.baseAddress))
+                try check(mdb_put(txn, db.dbi, &k, &v, 0))
+            }
+        }
+    }
+
+    @discardableResult
+    public func delete(_ db: Database, _ key: [UInt8]) throws -> Bool {
+        try key.withUnsafeBytes { kb in
+            var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+            let rc = mdb_del(txn, db.dbi, &k, nil)
+            if rc == MDB_NOTFOUND { return false }
+            try check(rc)
+            return true
+        }
+    }
+}

@@ -15,6 +15,8 @@ public struct BuildSummary: Sendable, Hashable {
         case stale
     }
     public var number: Int
+    /// `campaigns` for the built-in projections, else a custom projection's name.
+    public var projection: String
     public var state: State
     public var version: Int
     public var rulesID: String
@@ -28,7 +30,7 @@ public struct BuildSummary: Sendable, Hashable {
 
     public var json: JSONOutput {
         .object([
-            ("build", .int(Int64(number))), ("state", .string(state.rawValue)), ("version", .int(Int64(version))),
+            ("build", .int(Int64(number))), ("projection", .string(projection)), ("state", .string(state.rawValue)), ("version", .int(Int64(version))),
             ("rulesId", .string(rulesID)), ("checkpoint", .int(Int64(checkpoint))), ("lag", .int(Int64(lag))),
             ("bytes", .int(Int64(bytes))), ("eventsPerSecond", .int(Int64(eventsPerSecond))),
             ("createdAt", .string(RFC3339.formatMicros(createdMicros))), ("fingerprint", .string(fingerprint)),
@@ -69,19 +71,21 @@ extension Ledger {
     /// Every build, oldest first.
     public func builds() throws -> [BuildSummary] {
         let infos: [BuildInfo] = try store.environment.read { txn in try store.buildInfos(txn) }
-        for info in infos where info.status != .dropped { _ = try store.storage(info.number) }
+        for info in infos where info.status != .dropped { try store.openBuild(info) }
+        let storages = try infos.filter { $0.isBuiltIn && $0.status != .dropped }.map { try store.storage($0.number) }
         return try store.environment.read { txn in
             let head = try store.head(txn).position
-            let active = try store.activeBuildNumber(txn)
             return try infos.filter { $0.status != .dropped }.map { info in
-                let s = try store.storage(info.number)
-                let bytes = try [s.campaigns, s.contacts, s.timings].reduce(0) { $0 + (try txn.statistics($1).bytes) }
+                var dbs = storages.filter { $0.number == info.number }.flatMap { [$0.campaigns, $0.contacts, $0.timings] }
+                if let kv = store.customDatabase(info.number) { dbs.append(kv) }
+                let bytes = try dbs.reduce(0) { $0 + (try txn.statistics($1).bytes) }
+                let active = try store.activeBuildNumber(txn, projection: info.projection)
                 let state: BuildSummary.State =
                     info.number == active ? .active
                     : info.status == .building ? .building
-                    : !info.hasOurRules ? .stale : .ready
+                    : !store.maintains(info) ? .stale : .ready
                 return BuildSummary(
-                    number: Int(info.number), state: state, version: Int(info.version), rulesID: info.rulesID,
+                    number: Int(info.number), projection: info.projection, state: state, version: Int(info.version), rulesID: info.rulesID,
                     checkpoint: info.checkpoint, lag: head - min(head, info.checkpoint), bytes: bytes,
                     eventsPerSecond: info.eventsPerSecond, createdMicros: info.createdMicros,
                     fingerprint: hex(info.fingerprint.bytes))
@@ -98,9 +102,17 @@ extension Ledger {
     /// position first (when both have the same rules); a mismatch leaves the active build alone.
     /// A second rebuild of the same store at the same time fails with `LedgerError.unavailable`.
     public func rebuild(
-        activate: Bool = true, verify: Bool = false, chunk: Int = 20_000,
-        progress: ((BuildProgress) throws -> Void)? = nil
+        projection: String = BuiltInProjection.name, activate: Bool = true, verify: Bool = false,
+        chunk: Int = 20_000, progress: ((BuildProgress) throws -> Void)? = nil
     ) throws -> RebuildSummary {
+        let rules: (version: Int, id: String)
+        if projection == BuiltInProjection.name {
+            rules = (BuiltInProjection.version, BuiltInProjection.rulesID)
+        } else if let custom = store.customProjections[projection] {
+            rules = (custom.version, custom.rulesID)
+        } else {
+            throw LedgerError.notFound("no projection \(quoted(projection)) in this process")
+        }
         guard !store.isReadOnly else { throw LedgerError.unavailable("\(path) is read-only; a rebuild writes a new build") }
         let lock = try RebuildLock(path: path)
         defer { lock.release() }
@@ -108,17 +120,23 @@ extension Ledger {
         // Resume an interrupted build of our rules, or start a new one.
         let (number, resumed) = try store.environment.write { txn -> (UInt32, Bool) in
             let infos = try store.buildInfos(txn)
-            if let open = infos.last(where: { $0.status == .building && $0.hasOurRules }) { return (open.number, true) }
+            if let open = infos.last(where: { $0.status == .building && $0.projection == projection && $0.rulesID == rules.id }) {
+                return (open.number, true)
+            }
             let number = (infos.map(\.number).max() ?? 0) + 1
-            let info = BuildInfo(
-                number: number, status: .building, version: UInt32(BuiltInProjection.version),
-                rulesID: BuiltInProjection.rulesID, checkpoint: 0, createdMicros: Clock.nowMicros())
+            var info = BuildInfo(
+                number: number, status: .building, version: UInt32(rules.version),
+                rulesID: rules.id, checkpoint: 0, createdMicros: Clock.nowMicros())
+            info.projection = projection
             try txn.put(store.layout.builds, number.bigEndianBytes, info.bytes)
             return (number, false)
         }
-        let storage = try store.storage(number)
+        guard let created = try store.environment.read({ txn in try store.buildInfo(number, txn) }) else {
+            throw LedgerError.internal("build \(number) vanished")
+        }
+        try store.openBuild(created)
         let startCheckpoint = try store.environment.read { txn in try store.buildInfo(number, txn)?.checkpoint ?? 0 }
-        let outcome = try catchUp(storage, chunk: chunk, progress: progress) { txn, info in
+        let outcome = try catchUp(number, chunk: chunk, progress: progress) { txn, info in
             // The final transaction: caught up to the head.
             var info = info
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -126,14 +144,14 @@ extension Ledger {
             info.completedMicros = Clock.nowMicros()
             info.eventsPerSecond = UInt64(Double(info.checkpoint - startCheckpoint) / max(elapsed, 1e-9))
             var matches: Bool?
-            let activeNumber = try store.activeBuildNumber(txn)
+            let activeNumber = try store.activeBuildNumber(txn, projection: projection) ?? 0
             if verify, let active = try store.buildInfo(activeNumber, txn), active.rulesID == info.rulesID,
                 active.checkpoint == info.checkpoint, activeNumber != number
             {
                 matches = active.fingerprint == info.fingerprint
             }
             let activated = activate && matches != false
-            if activated { try txn.put(store.layout.meta, StoreLayout.activeBuildKey, number.bigEndianBytes) }
+            if activated { try txn.put(store.layout.meta, LedgerStore.activeKey(projection), number.bigEndianBytes) }
             try txn.put(store.layout.builds, number.bigEndianBytes, info.bytes)
             return (activated, matches)
         }
@@ -148,35 +166,37 @@ extension Ledger {
     /// Applies the log from the build's checkpoint to the head, chunk by chunk; `finish` runs in
     /// the transaction that reaches the head (after the last events are applied and flushed).
     private func catchUp(
-        _ storage: BuildStorage, chunk: Int, progress: ((BuildProgress) throws -> Void)?,
+        _ number: UInt32, chunk: Int, progress: ((BuildProgress) throws -> Void)?,
         finish: (borrowing Transaction, BuildInfo) throws -> (Bool, Bool?)
     ) throws -> (checkpoint: UInt64, activated: Bool, matches: Bool?) {
         let started = DispatchTime.now().uptimeNanoseconds
         var applied: UInt64 = 0
         while true {
             // Read the next chunk outside the writer, then apply it inside a short write.
-            let from = try store.environment.read { txn in (try store.buildInfo(storage.number, txn)?.checkpoint ?? 0) + 1 }
+            let from = try store.environment.read { txn in (try store.buildInfo(number, txn)?.checkpoint ?? 0) + 1 }
             let records = try store.records(from: from, limit: chunk)
             let result: (done: Bool, checkpoint: UInt64, head: UInt64, activated: Bool, matches: Bool?) =
                 try store.environment.write { txn in
-                    guard let info = try store.buildInfo(storage.number, txn) else {
-                        throw LedgerError.notFound("build \(storage.number) was dropped meanwhile")
+                    guard let info = try store.buildInfo(number, txn), info.status != .dropped else {
+                        throw LedgerError.notFound("build \(number) was dropped meanwhile")
                     }
                     let head = try store.head(txn).position
-                    var batch = ProjectionBatch(build: storage, info: info)
-                    for r in records where r.position == batch.checkpoint + 1 { try batch.apply(r, txn) }
+                    guard var batch = try store.applier(info) else {
+                        throw LedgerError.usage("build \(number) has rules this process does not have")
+                    }
+                    for r in records where r.position == batch.info.checkpoint + 1 { try batch.apply(r, txn) }
                     // Appends that landed after the chunk was read (or a short chunk): apply them
                     // here, inside the writer, when few enough to finish now.
-                    if head - batch.checkpoint <= UInt64(chunk) {
-                        while batch.checkpoint < head {
-                            guard let r = try store.record(at: batch.checkpoint + 1, txn) else {
-                                throw LedgerError.corrupted("position \(batch.checkpoint + 1) is missing from the log")
+                    if head - batch.info.checkpoint <= UInt64(chunk) {
+                        while batch.info.checkpoint < head {
+                            guard let r = try store.record(at: batch.info.checkpoint + 1, txn) else {
+                                throw LedgerError.corrupted("position \(batch.info.checkpoint + 1) is missing from the log")
                             }
                             try batch.apply(r, txn)
                         }
                     }
                     try batch.flush(txn, layout: store.layout)
-                    let now = batch.currentInfo
+                    let now = batch.info
                     if now.checkpoint == head {
                         let (activated, matches) = try finish(txn, now)
                         return (true, now.checkpoint, head, activated, matches)
@@ -186,7 +206,7 @@ extension Ledger {
             applied = result.checkpoint - (from - 1) + applied
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             try progress?(BuildProgress(
-                build: Int(storage.number), checkpoint: result.checkpoint, head: result.head,
+                build: Int(number), checkpoint: result.checkpoint, head: result.head,
                 eventsPerSecond: Double(applied) / max(elapsed, 1e-9)))
             if result.done { return (result.checkpoint, result.activated, result.matches) }
         }
@@ -199,11 +219,12 @@ extension Ledger {
         guard !store.isReadOnly else { return 0 }
         let lagging: [BuildInfo] = try store.environment.read { txn in
             let head = try store.head(txn).position
-            return try store.buildInfos(txn).filter { $0.status == .ready && $0.hasOurRules && $0.checkpoint < head }
+            return try store.buildInfos(txn).filter { $0.status == .ready && store.maintains($0) && $0.checkpoint < head }
         }
         for info in lagging {
             configuration.logger.info("catching up build \(info.number) from position \(info.checkpoint)")
-            _ = try catchUp(try store.storage(info.number), chunk: 20_000, progress: progress) { txn, now in
+            try store.openBuild(info)
+            _ = try catchUp(info.number, chunk: 20_000, progress: progress) { txn, now in
                 try txn.put(store.layout.builds, now.number.bigEndianBytes, now.bytes)
                 return (false, nil)
             }
@@ -222,29 +243,87 @@ extension Ledger {
         guard info.status == .ready else {
             throw LedgerError.usage("build \(number) is still building; finish it with `ledger rebuild`")
         }
-        if info.hasOurRules { try catchUpBuilds() }
+        if store.maintains(info) { try catchUpBuilds() }
         try store.environment.write { txn in
-            try txn.put(store.layout.meta, StoreLayout.activeBuildKey, n.bigEndianBytes)
+            try txn.put(store.layout.meta, LedgerStore.activeKey(info.projection), n.bigEndianBytes)
         }
     }
 
     /// Deletes a build's data. The active build cannot be dropped (`LedgerError.usage`).
     public func drop(build number: Int) throws {
         let n = UInt32(clamping: number)
-        let storage = try store.storage(n)
+        guard let found = try store.environment.read({ txn in try store.buildInfo(n, txn) }), found.status != .dropped else {
+            throw LedgerError.notFound("no build \(number); `ledger projections list` shows the builds")
+        }
+        try store.openBuild(found)
+        let storage = found.isBuiltIn ? try store.storage(n) : nil
+        let kv = store.customDatabase(n)
         try store.environment.write { txn in
             guard var info = try store.buildInfo(n, txn), info.status != .dropped else {
                 throw LedgerError.notFound("no build \(number); `ledger projections list` shows the builds")
             }
-            if try store.activeBuildNumber(txn) == n {
+            if try store.activeBuildNumber(txn, projection: info.projection) == n {
                 throw LedgerError.usage("build \(number) is active; activate another build first, then drop it")
             }
-            try txn.clear(storage.campaigns)
-            try txn.clear(storage.contacts)
-            try txn.clear(storage.timings)
+            if let storage {
+                try txn.clear(storage.campaigns)
+                try txn.clear(storage.contacts)
+                try txn.clear(storage.timings)
+            }
+            if let kv { try txn.clear(kv) }
             info.status = .dropped
             info.fingerprint = Fingerprint()
             try txn.put(store.layout.builds, n.bigEndianBytes, info.bytes)
+        }
+    }
+}
+
+extension Ledger {
+    /// Gives every registered custom projection a build with its current rules: a new one is
+    /// folded from position 1 (resuming an interrupted one) and becomes the answering build when
+    /// the active one has other rules. Runs on open.
+    func startCustomProjections() throws {
+        guard !store.isReadOnly else { return }
+        for projection in store.customProjections.values.sorted(by: { $0.name < $1.name }) {
+            let existing = try store.environment.read { txn in
+                try store.buildInfos(txn).last { $0.projection == projection.name && $0.rulesID == projection.rulesID && $0.status == .ready }
+            }
+            if existing != nil { continue }
+            let active = try store.environment.read { txn -> BuildInfo? in
+                guard let n = try store.activeBuildNumber(txn, projection: projection.name) else { return nil }
+                return try store.buildInfo(n, txn)
+            }
+            let replace = active == nil || active?.rulesID != projection.rulesID || active?.status == .dropped
+            configuration.logger.info("building custom projection \(projection.name) (rules \(projection.rulesID))")
+            _ = try rebuild(projection: projection.name, activate: replace)
+        }
+    }
+
+    /// The value under `key` in a custom projection's answering build, or nil.
+    public func projectionValue(_ projection: String, key: [UInt8]) throws -> [UInt8]? {
+        guard let n = try store.answeringBuildNumber(projection: projection), let db = store.customDatabase(n) else {
+            throw LedgerError.notFound("no build of projection \(quoted(projection)); register it in Ledger.Configuration.projections")
+        }
+        return try store.environment.read { txn in try txn.get(db, key) }
+    }
+
+    /// The value under a string key (see `projectionValue(_:key:)`).
+    public func projectionValue(_ projection: String, key: String) throws -> [UInt8]? {
+        try projectionValue(projection, key: Array(key.utf8))
+    }
+
+    /// Every entry of a custom projection's answering build whose key starts with `prefix`.
+    public func projectionEntries(_ projection: String, prefix: [UInt8] = []) throws -> [(key: [UInt8], value: [UInt8])] {
+        guard let n = try store.answeringBuildNumber(projection: projection), let db = store.customDatabase(n) else {
+            throw LedgerError.notFound("no build of projection \(quoted(projection)); register it in Ledger.Configuration.projections")
+        }
+        return try store.environment.read { txn in
+            var out: [(key: [UInt8], value: [UInt8])] = []
+            try txn.forEach(db, prefix: prefix) { k, v in
+                out.append((Array(k), Array(v)))
+                return true
+            }
+            return out
         }
     }
 }

@@ -26,15 +26,19 @@ public final class Ledger: Sendable {
         /// Initial LMDB map size (address space; the file grows only as used, and the map
         /// grows by itself when needed).
         public var mapSize: Int
+        /// Custom projections to maintain beside the built-in ones (docs/custom-projections.md).
+        public var projections: [any LedgerProjection]
 
         public init(
             path: String, createIfMissing: Bool = true,
-            logger: Logger = Logger(label: "campaign-ledger"), mapSize: Int = 64 << 30
+            logger: Logger = Logger(label: "campaign-ledger"), mapSize: Int = 64 << 30,
+            projections: [any LedgerProjection] = []
         ) {
             self.path = path
             self.createIfMissing = createIfMissing
             self.logger = logger
             self.mapSize = mapSize
+            self.projections = projections
         }
     }
 
@@ -50,7 +54,8 @@ public final class Ledger: Sendable {
     public init(_ configuration: Configuration) throws {
         self.configuration = configuration
         let store = try LedgerStore(
-            path: configuration.path, create: configuration.createIfMissing, mapSize: configuration.mapSize)
+            path: configuration.path, create: configuration.createIfMissing, mapSize: configuration.mapSize,
+            projections: configuration.projections)
         self.store = store
         appended = Counter(label: "ledger_events_appended")
         duplicates = Counter(label: "ledger_events_duplicate")
@@ -67,6 +72,7 @@ public final class Ledger: Sendable {
         // A build with our rules that lags the log (a crash, or appends by a process with other
         // rules) is caught up before this process serves queries.
         try catchUpBuilds()
+        try startCustomProjections()
     }
 
     deinit { committer.stop() }

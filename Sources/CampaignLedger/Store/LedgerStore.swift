@@ -50,18 +50,22 @@ final class LedgerStore: Sendable {
     let isReadOnly: Bool
     /// Opened build databases, by build number.
     private let storages = Locked<[UInt32: BuildStorage]>([:])
+    private let customDatabases = Locked<[UInt32: Database]>([:])
+    /// The custom projections this process maintains, by name.
+    let customProjections: [String: any LedgerProjection]
 
     /// Opens the ledger at `path`. With `create`, an absent or empty directory becomes a new
     /// ledger; otherwise it must hold one (`LedgerError.storeNotFound`). A directory this
     /// process cannot write is opened read-only (`MDB_RDONLY | MDB_NOLOCK`).
-    init(path: String, create: Bool, mapSize: Int = 64 << 30) throws {
+    init(path: String, create: Bool, mapSize: Int = 64 << 30, projections: [any LedgerProjection] = []) throws {
+        customProjections = Dictionary(projections.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         let opened = try LedgerStore.openEnvironment(path: path, create: create, mapSize: mapSize)
         environment = opened.environment
         layout = opened.layout
         isReadOnly = opened.readOnly
         self.path = path
         for info in try environment.read({ txn in try LedgerStore.buildInfos(layout, txn) }) where info.status != .dropped {
-            _ = try storage(info.number)
+            try openBuild(info)
         }
     }
 
@@ -129,9 +133,46 @@ final class LedgerStore: Sendable {
         return raw.withUnsafeBytes { BuildInfo(number: number, $0) }
     }
 
-    func activeBuildNumber(_ txn: borrowing Transaction) throws -> UInt32 {
-        guard let raw = try txn.get(layout.meta, StoreLayout.activeBuildKey) else { return 1 }
-        return UInt32(bigEndianBytes: raw) ?? 1
+    /// `active_build` for the built-in projections, `active_build/NAME` for a custom one.
+    static func activeKey(_ projection: String) -> [UInt8] {
+        projection == BuiltInProjection.name ? StoreLayout.activeBuildKey : StoreLayout.activeBuildKey + Array("/\(projection)".utf8)
+    }
+
+    func activeBuildNumber(_ txn: borrowing Transaction, projection: String = BuiltInProjection.name) throws -> UInt32? {
+        guard let raw = try txn.get(layout.meta, Self.activeKey(projection)) else {
+            return projection == BuiltInProjection.name ? 1 : nil
+        }
+        return UInt32(bigEndianBytes: raw)
+    }
+
+    /// Whether this process maintains the build: its projection is known here with the same rules.
+    func maintains(_ info: BuildInfo) -> Bool {
+        if info.isBuiltIn { return info.rulesID == BuiltInProjection.rulesID }
+        return customProjections[info.projection]?.rulesID == info.rulesID
+    }
+
+    /// Opens a build's databases (outside any transaction of this thread).
+    func openBuild(_ info: BuildInfo) throws {
+        if info.isBuiltIn {
+            _ = try storage(info.number)
+        } else if customDatabases.withLock({ $0[info.number] }) == nil {
+            let db = try environment.openDatabases(["b\(info.number).kv"], create: !isReadOnly)[0]
+            customDatabases.withLock { $0[info.number] = db }
+        }
+    }
+
+    func customDatabase(_ number: UInt32) -> Database? { customDatabases.withLock { $0[number] } }
+
+    /// The applier of a build this process maintains, or nil when it does not; throws
+    /// `MissingStorage` when its databases are not open yet.
+    func applier(_ info: BuildInfo) throws -> BuildApplier? {
+        guard maintains(info) else { return nil }
+        if info.isBuiltIn {
+            guard let s = storages.withLock({ $0[info.number] }) else { throw MissingStorage(number: info.number) }
+            return .builtIn(ProjectionBatch(build: s, info: info))
+        }
+        guard let db = customDatabase(info.number) else { throw MissingStorage(number: info.number) }
+        return .custom(CustomBatch(projection: customProjections[info.projection]!, db: db, info: info))
     }
 
     /// The build's databases, opened once per process (never inside another transaction of
@@ -146,13 +187,16 @@ final class LedgerStore: Sendable {
     /// The build that answers queries (DESIGN.md §4): the active one when this code has its rules,
     /// else the newest ready build with our rules, else the active one.
     func answeringBuild() throws -> BuildStorage {
-        let number: UInt32 = try environment.read { txn in
-            let active = try activeBuildNumber(txn)
-            let infos = try buildInfos(txn)
-            if let a = infos.first(where: { $0.number == active }), a.hasOurRules { return active }
-            return infos.last(where: { $0.status == .ready && $0.hasOurRules })?.number ?? active
+        try storage(answeringBuildNumber(projection: BuiltInProjection.name) ?? 1)
+    }
+
+    func answeringBuildNumber(projection: String) throws -> UInt32? {
+        try environment.read { txn in
+            let active = try activeBuildNumber(txn, projection: projection)
+            let infos = try buildInfos(txn).filter { $0.projection == projection && $0.status != .dropped }
+            if let a = infos.first(where: { $0.number == active }), maintains(a) { return a.number }
+            return infos.last(where: { $0.status == .ready && maintains($0) })?.number ?? active
         }
-        return try storage(number)
     }
 
     /// Writes the format version and build 1 into a new store.
@@ -257,7 +301,8 @@ final class LedgerStore: Sendable {
             } catch let e as LMDBError {
                 throw LedgerStore.translate(e, path: path)
             } catch let missing as MissingStorage {
-                _ = try storage(missing.number)  // a build another process made ready: open it, retry
+                // A build another process made ready: open it, retry.
+                if let info = try environment.read({ txn in try buildInfo(missing.number, txn) }) { try openBuild(info) }
             }
         }
     }
@@ -267,10 +312,9 @@ final class LedgerStore: Sendable {
     ) throws -> [Result<[AppendOutcome], LedgerError>] {
         var head = try head(txn)
         var validator = Validator(layout: layout, head: head.position)
-        var projections: [ProjectionBatch] = []
-        for info in try buildInfos(txn) where info.status == .ready && info.hasOurRules && info.checkpoint == head.position {
-            guard let s = storages.withLock({ $0[info.number] }) else { throw MissingStorage(number: info.number) }
-            projections.append(ProjectionBatch(build: s, info: info))
+        var projections: [BuildApplier] = []
+        for info in try buildInfos(txn) where info.status == .ready && info.checkpoint == head.position {
+            if let applier = try applier(info) { projections.append(applier) }
         }
         let recordedAt = max(Clock.nowMicros(), head.recordedAtMicros)
         var redeliveries = try txn.get(layout.meta, StoreLayout.redeliveryCountKey).flatMap { UInt64(bigEndianBytes: $0) } ?? 0

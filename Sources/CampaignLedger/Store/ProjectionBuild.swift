@@ -3,6 +3,8 @@ import LMDB
 /// The rules of the built-in projections (contact state, campaign status, metrics). Change
 /// `rulesID` whenever the rules change, so stores know their builds were made by other rules.
 public enum BuiltInProjection {
+    /// The name of the built-in projection set in `builds` (custom projections have their own).
+    public static let name = "campaigns"
     public static let version = 1
     public static let rulesID = "campaign-projections/domain-2026-11"
 }
@@ -21,6 +23,8 @@ struct BuildInfo: Sendable, Hashable {
     var status: Status
     var version: UInt32
     var rulesID: String
+    /// Which projection: `BuiltInProjection.name` or a custom projection's name.
+    var projection: String = BuiltInProjection.name
     /// The last position applied: written in the same transaction as the data (exactly once).
     var checkpoint: UInt64
     var createdMicros: Int64
@@ -42,6 +46,9 @@ struct BuildInfo: Sendable, Hashable {
         let rules = Array(rulesID.utf8)
         out += UInt16(rules.count).bigEndianBytes
         out += rules
+        let name = Array(projection.utf8)
+        out += UInt16(name.count).bigEndianBytes
+        out += name
         return out
     }
 
@@ -66,14 +73,17 @@ struct BuildInfo: Sendable, Hashable {
         eventsPerSecond = u64(30)
         fingerprint = Fingerprint(bytes: bytes[38..<70])!
         let length = Int(UInt16(bigEndianBytes: Array(bytes[70..<72]))!)
-        guard bytes.count == fixed + length else { return nil }
-        rulesID = String(decoding: bytes[72...], as: UTF8.self)
+        guard bytes.count >= fixed + length + 2 else { return nil }
+        rulesID = String(decoding: bytes[72..<(72 + length)], as: UTF8.self)
+        let nameAt = 72 + length
+        let nameLength = Int(UInt16(bigEndianBytes: Array(bytes[nameAt..<(nameAt + 2)]))!)
+        guard bytes.count == nameAt + 2 + nameLength else { return nil }
+        projection = String(decoding: bytes[(nameAt + 2)...], as: UTF8.self)
         self.number = number
         self.status = status
     }
 
-    /// Whether this process's code maintains the build (its rules are ours).
-    var hasOurRules: Bool { rulesID == BuiltInProjection.rulesID }
+    var isBuiltIn: Bool { projection == BuiltInProjection.name }
 }
 
 /// The databases of one build: `b<N>.campaigns` (campaign id → CampaignAggregate),
