@@ -70,7 +70,7 @@ def main(argv):
 
     chain = None      # hash(n) of the last position chained
     chained = None    # that position n
-    campaign, events, covered = None, 0, 0
+    campaign, covered = None, 0
     for number, line in enumerate(lines, 1):
         try:
             fields = members(line)
@@ -84,6 +84,9 @@ def main(argv):
             if set(obj) != {"position", "hash"}:
                 return fail("line 1 must be the chain hash before the campaign's first event")
             chain, chained = bytes.fromhex(obj["hash"]), position
+            if checkpoint_position <= position:
+                return fail(f"the checkpoint (position {checkpoint_position}) is older than the campaign's "
+                            f"first event (position {position + 1}): it covers none of it; use a later checkpoint")
             continue
         if position != chained + 1:
             return fail(f"line {number}: position {position} follows {chained}; the evidence has a gap")
@@ -99,7 +102,6 @@ def main(argv):
                 if hashlib.sha256(salted).hexdigest() != obj.get("addressDigest"):
                     return fail(f"position {position}: the address does not match its addressDigest")
             digest = hashlib.sha256(canonical(fields)).digest()
-            events += 1
         elif "digest" in obj:
             digest = bytes.fromhex(obj["digest"])
         else:

@@ -53,7 +53,7 @@ struct DemoCommand: ParsableCommand {
         if fm.fileExists(atPath: store, isDirectory: &isDirectory) {
             guard isDirectory.boolValue, (try fm.contentsOfDirectory(atPath: store)).isEmpty else {
                 throw LedgerError.usage(
-                    "\(store) is not empty; `ledger demo` only writes a new store: give an absent or empty directory, or omit --store")
+                    "\(store) exists and is not an empty directory; `ledger demo` only writes a new store: give an absent path or an empty directory, or omit --store")
             }
         } else {
             do {
