@@ -22,8 +22,8 @@ struct LedgerCommand: ParsableCommand {
               ledger verify                       check the hash chain, indexes and projections
             """,
         subcommands: [
-            ImportCommand.self, AppendCommand.self, ExportCommand.self,
-            CampaignCommand.self, ContactCommand.self, MetricsCommand.self,
+            ImportCommand.self, AppendCommand.self, ExportCommand.self, DemoCommand.self,
+            CampaignCommand.self, ContactCommand.self, MetricsCommand.self, HistoryCommand.self,
             VerifyCommand.self, StatsCommand.self, BackupCommand.self,
             RebuildCommand.self, ProjectionsCommand.self,
         ]

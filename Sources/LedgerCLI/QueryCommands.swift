@@ -19,13 +19,7 @@ struct CampaignCommand: ParsableCommand {
             try CampaignLedgerCLI.run {
                 let answer = try storeOptions.open().campaignListJSON(filter: time.filter)
                 if output.json { return Terminal.out(answer.serialized()) }
-                let rows = (answer.arrayValue ?? []).map { c in
-                    [c["campaign"]?.text ?? "", c["channel"]?.text ?? "", statusText(c),
-                     c["metrics"]?["contacts"]?.text ?? "0", c["metrics"]?["reached"]?.text ?? "0",
-                     c["metrics"]?["failed"]?.text ?? "0", c["name"]?.text ?? "–"]
-                }
-                Terminal.out(rows.isEmpty ? "no campaigns" : Terminal.table(
-                    ["CAMPAIGN", "CHANNEL", "STATUS", "CONTACTS", "REACHED", "FAILED", "NAME"], rows))
+                Terminal.out(campaignListText(answer))
             }
         }
     }
@@ -46,18 +40,7 @@ struct CampaignCommand: ParsableCommand {
             try CampaignLedgerCLI.run {
                 let c = try storeOptions.open().campaignJSON(campaign, filter: time.filter)
                 if output.json { return Terminal.out(c.serialized()) }
-                var lines = [
-                    "campaign   \(c["campaign"]?.text ?? "")" + (c["name"].map { $0 == .null ? "" : " (\($0.text))" } ?? ""),
-                    "channel    \(c["channel"]?.text ?? "")",
-                    "status     \(statusText(c))",
-                    "created    \(c["createdAt"]?.text ?? "–")",
-                    "started    \(c["startedAt"]?.text ?? "–")",
-                    "ended      \(c["endedAt"]?.text ?? "–")",
-                    "position   \(c["position"]?.text ?? "")  (build \(c["projectionVersion"]?.text ?? ""))",
-                    "",
-                ]
-                lines += metricsLines(c["metrics"] ?? .null)
-                Terminal.out(lines.joined(separator: "\n"))
+                Terminal.out(campaignShowText(c))
             }
         }
     }
@@ -118,10 +101,7 @@ struct ContactCommand: ParsableCommand {
             try CampaignLedgerCLI.run {
                 let k = try storeOptions.open().contactJSON(campaign: campaign, contact: contact, filter: time.filter)
                 if output.json { return Terminal.out(k.serialized()) }
-                let fields = ["campaign", "contact", "state", "class", "attempt", "code", "reason", "providerRef",
-                              "address", "addedAt", "updatedAt", "reports", "position"]
-                Terminal.out(fields.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) + (k[$0]?.text ?? "–") }
-                    .joined(separator: "\n"))
+                Terminal.out(contactShowText(k))
             }
         }
     }
@@ -153,6 +133,41 @@ struct MetricsCommand: ParsableCommand {
             Terminal.out(blocks.isEmpty ? "no contacts yet" : blocks.joined(separator: "\n\n"))
         }
     }
+}
+
+/// The `campaign list` answer as a table for people.
+func campaignListText(_ answer: JSONOutput) -> String {
+    let rows = (answer.arrayValue ?? []).map { c in
+        [c["campaign"]?.text ?? "", c["channel"]?.text ?? "", statusText(c),
+         c["metrics"]?["contacts"]?.text ?? "0", c["metrics"]?["reached"]?.text ?? "0",
+         c["metrics"]?["failed"]?.text ?? "0", c["name"]?.text ?? "–"]
+    }
+    return rows.isEmpty ? "no campaigns" : Terminal.table(
+        ["CAMPAIGN", "CHANNEL", "STATUS", "CONTACTS", "REACHED", "FAILED", "NAME"], rows)
+}
+
+/// The `campaign show` answer as aligned lines for people: lifecycle, then every metric.
+func campaignShowText(_ c: JSONOutput) -> String {
+    var lines = [
+        "campaign   \(c["campaign"]?.text ?? "")" + (c["name"].map { $0 == .null ? "" : " (\($0.text))" } ?? ""),
+        "channel    \(c["channel"]?.text ?? "")",
+        "status     \(statusText(c))",
+        "created    \(c["createdAt"]?.text ?? "–")",
+        "started    \(c["startedAt"]?.text ?? "–")",
+        "ended      \(c["endedAt"]?.text ?? "–")",
+        "position   \(c["position"]?.text ?? "")  (build \(c["projectionVersion"]?.text ?? ""))",
+        "",
+    ]
+    lines += metricsLines(c["metrics"] ?? .null)
+    return lines.joined(separator: "\n")
+}
+
+/// The `contact show` answer as aligned `field value` lines for people.
+func contactShowText(_ k: JSONOutput) -> String {
+    let fields = ["campaign", "contact", "state", "class", "attempt", "code", "reason", "providerRef",
+                  "address", "addedAt", "updatedAt", "reports", "position"]
+    return fields.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) + (k[$0]?.text ?? "–") }
+        .joined(separator: "\n")
 }
 
 /// `completed (settled)`, `paused`, …

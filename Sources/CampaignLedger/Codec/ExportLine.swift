@@ -17,6 +17,43 @@ public enum ExportLine {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The members of `exportJSON(r)` as a JSON object, in the same order and with the same
+    /// values (answers that embed an event as exported, e.g. `history`, build on it). A test
+    /// keeps the two in step: `members` serialized equals `exportJSON`.
+    public static func exportMembers(_ r: RecordedEvent) -> [(String, JSONOutput)] {
+        let e = r.event
+        var out: [(String, JSONOutput)] = []
+        out.reserveCapacity(20)
+        func string(_ name: String, _ value: String?) {
+            if let value { out.append((name, .string(value))) }
+        }
+        string("type", e.type.rawValue)
+        string("campaign", e.campaign)
+        string("at", e.at)
+        string("id", e.id)
+        string("contact", e.contact)
+        string("channel", e.channel?.rawValue)
+        string("name", e.name)
+        if let address = e.address {
+            string("address", address)
+            if e.type == .contactAdded, let salt = r.addressSalt {
+                string("addressSalt", Hex.encode(salt))
+                string("addressDigest", addressDigest(salt: salt, address: address))
+            }
+        }
+        string("status", e.status?.rawValue)
+        if let attempt = e.attempt { out.append(("attempt", .int(Int64(attempt)))) }
+        string("code", e.code)
+        string("reason", e.reason)
+        string("providerRef", e.providerRef)
+        string("actor", e.actor)
+        if let meta = e.meta { out.append(("meta", .raw(meta))) }
+        out.append(("position", .int(Int64(clamping: r.position))))
+        out.append(("recordedAt", .string(RFC3339.formatMicros(r.recordedAtMicros))))
+        out.append(("hash", .string(Hex.encode(r.hash))))
+        return out
+    }
+
     /// The canonical bytes of a recorded event: its export line without `hash`, with `address`
     /// and `addressSalt` replaced by `addressDigest` (so an erased address leaves the chain
     /// verifiable).

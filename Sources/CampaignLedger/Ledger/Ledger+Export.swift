@@ -11,8 +11,10 @@ extension Ledger {
     /// Writes events in position order as export lines (interchange.md §1): all of them, those
     /// after `after`, or one campaign's. With `evidence` (one campaign), every other position
     /// from the campaign's first event to the head is written as `{"position": n, "digest": "…"}`,
-    /// so its events can be checked against a published checkpoint without other campaigns'
-    /// data (docs/audit.md). Reads in chunks of short transactions. Returns the lines written.
+    /// after a first line `{"position": f−1, "hash": "…"}` with the chain hash before the
+    /// campaign's first event f, so its events can be checked against a published checkpoint
+    /// without other campaigns' data (docs/audit.md, tools/check_evidence.py). Reads in chunks
+    /// of short transactions. Returns the lines written.
     @discardableResult
     public func export(
         campaign: String? = nil, after: UInt64 = 0, evidence: Bool = false, format: ExportFormat = .jsonl,
@@ -52,6 +54,12 @@ extension Ledger {
             }
             return written
         }
+        // The chain value just before the campaign's first event (32 zero bytes at position 0):
+        // a checker starts the chain from it, so the first event's content is checked too.
+        let before = positions[0] - 1
+        let previous = before == 0 ? ExportLine.genesis : try event(at: before)?.hash ?? ExportLine.genesis
+        try write("{\"position\":\(before),\"hash\":\"\(hex(previous))\"}\n")
+        written += 1
         while next <= headPosition {
             let chunk = try events(from: next, limit: 10_000)
             for r in chunk where r.position <= headPosition {

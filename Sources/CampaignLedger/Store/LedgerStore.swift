@@ -439,10 +439,11 @@ final class LedgerStore: Sendable {
 
     // MARK: Redeliveries
 
+    /// The side record of skipped re-deliveries, in the order received (by sequence number).
     func redeliveries(_ txn: borrowing Transaction) throws -> [Redelivery] {
         var out: [Redelivery] = []
-        try txn.forEach(layout.redeliveries) { _, value in
-            if let r = Redelivery(value) { out.append(r) }
+        try txn.forEach(layout.redeliveries) { key, value in
+            if let r = Redelivery(value, sequence: UInt64(bigEndianBytes: key) ?? 0) { out.append(r) }
             return true
         }
         return out
