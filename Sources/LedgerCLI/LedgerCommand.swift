@@ -23,7 +23,7 @@ struct LedgerCommand: ParsableCommand {
         subcommands: [
             ImportCommand.self, AppendCommand.self, ExportCommand.self,
             CampaignCommand.self, ContactCommand.self, MetricsCommand.self,
-            VerifyCommand.self, StatsCommand.self, BackupCommand.self,
+            VerifyCommand.self, StatsCommand.self, BackupCommand.self, ReportCommand.self,
         ]
     )
 }
