@@ -83,6 +83,12 @@ struct StepSeries {
     var tone: String
 }
 
+/// A dashed vertical line on a time axis with a short label, e.g. when a campaign was paused.
+struct TimeMarker {
+    var nanos: Int64
+    var label: String
+}
+
 enum SVGChart {
     static let width = 960.0
 
@@ -114,12 +120,13 @@ enum SVGChart {
     /// Cumulative step lines over a UTC time axis from `start` to the last step (at least a minute
     /// wide), with labelled time ticks, a count axis from 0, and each line's final count written
     /// at its right end. Each line is a `<path class="series" data-series=… data-final-count=…>`.
-    static func stepChart(_ series: [StepSeries], start: Int64, title: String) -> String {
+    /// `markers` inside the axis are drawn as dashed vertical lines with their label.
+    static func stepChart(_ series: [StepSeries], start: Int64, markers: [TimeMarker] = [], title: String) -> String {
         let height = 360.0
         let left = 64.0, right = 150.0, top = 18.0, bottom = 56.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
-        let last = series.compactMap(\.times.last).max() ?? start
         let first = min(start, series.compactMap(\.times.first).min() ?? start)
+        let last = series.compactMap(\.times.last).max() ?? start
         let end = max(last, first + 60 * 1_000_000_000)
         let span = Double(end - first)
         let yTicks = countTicks(maximum: Int64(series.map(\.times.count).max() ?? 0))
@@ -147,6 +154,17 @@ enum SVGChart {
         }
         s += "<text class=\"caption\" x=\"\(coord(left + plotWidth / 2))\" y=\"\(coord(height - 8))\" text-anchor=\"middle\">\(htmlEscape(ticks.caption))</text>"
         s += "</g>"
+        // Lifecycle markers; a label close to the previous one moves down a row.
+        var previousX = -Double.infinity, row = 0
+        for marker in markers.sorted(by: { $0.nanos < $1.nanos }) where marker.nanos > first && marker.nanos <= end {
+            let mx = x(marker.nanos)
+            row = mx - previousX < 90 ? (row + 1) % 3 : 0
+            previousX = mx
+            s += "<g class=\"marker\" data-marker=\"\(htmlEscape(marker.label))\"><line x1=\"\(coord(mx))\" y1=\"\(coord(top))\" x2=\"\(coord(mx))\" y2=\"\(coord(top + plotHeight))\"/>"
+            let nearRight = mx > left + plotWidth - 70
+            s += "<text x=\"\(coord(nearRight ? mx - 4 : mx + 4))\" y=\"\(coord(top + 10 + 14 * Double(row)))\"\(nearRight ? " text-anchor=\"end\"" : "")>\(htmlEscape(marker.label))</text>"
+            s += "<title>\(htmlEscape(marker.label)) at \(htmlEscape(String(utcText(marker.nanos).prefix(19))))Z</title></g>"
+        }
         // The lines: one point per distinct tenth of a unit on the x axis keeps big campaigns small.
         var labels: [(y: Double, text: String, tone: String)] = []
         for line in series {

@@ -66,6 +66,7 @@ let whatsappHistory = [
 /// - t1: calling 10:00:10, call_in_progress 10:00:30, acw 10:05:00, success 10:06:00
 /// - t2: calling 10:01:00, unreachable 10:02:00 (code NO_ANSWER)
 /// - t3: calling 10:02:00, call_in_progress 10:03:00, acw 10:04:00 (pending)
+/// Paused at 10:02:30 and resumed at 10:02:45.
 let telephoneHistory = [
     #"{"type":"campaign.created","campaign":"calls","channel":"telephone","name":"Call round","at":"2026-11-20T09:00:00Z"}"#,
     #"{"type":"contact.added","campaign":"calls","contact":"t1","address":"+420601000001","at":"2026-11-20T09:00:01Z"}"#,
@@ -77,6 +78,8 @@ let telephoneHistory = [
     #"{"type":"contact.status","campaign":"calls","contact":"t2","status":"calling","at":"2026-11-20T10:01:00Z"}"#,
     #"{"type":"contact.status","campaign":"calls","contact":"t2","status":"unreachable","code":"NO_ANSWER","reason":"No answer after 3 attempts","at":"2026-11-20T10:02:00Z"}"#,
     #"{"type":"contact.status","campaign":"calls","contact":"t3","status":"calling","at":"2026-11-20T10:02:00Z"}"#,
+    #"{"type":"campaign.paused","campaign":"calls","at":"2026-11-20T10:02:30Z"}"#,
+    #"{"type":"campaign.resumed","campaign":"calls","at":"2026-11-20T10:02:45Z"}"#,
     #"{"type":"contact.status","campaign":"calls","contact":"t3","status":"call_in_progress","at":"2026-11-20T10:03:00Z"}"#,
     #"{"type":"contact.status","campaign":"calls","contact":"t3","status":"acw","at":"2026-11-20T10:04:00Z"}"#,
     #"{"type":"contact.status","campaign":"calls","contact":"t1","status":"acw","at":"2026-11-20T10:05:00Z"}"#,
