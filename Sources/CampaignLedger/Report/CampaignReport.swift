@@ -118,8 +118,8 @@ public struct CampaignReport: Sendable {
         var statusText = status
         if let by = answer["endedBy"]?.stringValue { statusText += " (ended by \(by))" }
         if answer["paused"] == .bool(true), status != "paused" { statusText += ", paused" }
-        func row(_ label: String, _ value: String, key: String) -> String {
-            "<div><dt>\(label)</dt><dd data-field=\"\(key)\">\(value)</dd></div>"
+        func row(_ label: String, _ value: String, key: String, nowrap: Bool = false) -> String {
+            "<div><dt>\(label)</dt><dd\(nowrap ? " class=\"time\"" : "") data-field=\"\(key)\">\(value)</dd></div>"
         }
         func time(_ key: String) -> String { htmlEscape(answer[key]?.stringValue ?? "–") }
         var h = "<header>\n<p class=\"kicker\">Campaign report · \(htmlEscape(channel.rawValue))</p>\n"
@@ -130,11 +130,11 @@ public struct CampaignReport: Sendable {
         h += row("Channel", htmlEscape(channel.rawValue), key: "channel")
         h += row("Contacts", groupedCount(count("contacts")), key: "contacts")
         h += row("Reached", groupedCount(count("reached")), key: "reached")
-        h += row("Created", time("createdAt"), key: "createdAt")
-        h += row("Started", time("startedAt"), key: "startedAt")
-        h += row("Ended", time("endedAt"), key: "endedAt")
+        h += row("Created", time("createdAt"), key: "createdAt", nowrap: true)
+        h += row("Started", time("startedAt"), key: "startedAt", nowrap: true)
+        h += row("Ended", time("endedAt"), key: "endedAt", nowrap: true)
         h += row("Ledger position", htmlEscape(answer["position"]?.text ?? "–"), key: "position")
-        h += row("Generated", htmlEscape(generatedText), key: "generatedAt")
+        h += row("Generated", htmlEscape(generatedText), key: "generatedAt", nowrap: true)
         h += "</dl>\n</header>\n"
         return h
     }
@@ -290,10 +290,10 @@ public struct CampaignReport: Sendable {
         h3{font-size:16px;margin:20px 0 6px}
         .kicker{margin:0;color:var(--muted);text-transform:uppercase;letter-spacing:.06em;font-size:12px}
         .name{margin:0 0 12px;font-size:17px;color:var(--muted);word-break:break-word}
-        .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:10px 24px;margin:12px 0 0}
+        .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:10px 24px;margin:12px 0 0}
         .facts div{border-left:3px solid var(--line);padding-left:10px}
         .facts dt{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
-        .facts dd{margin:0;font-variant-numeric:tabular-nums;word-break:break-word}
+        .facts dd{margin:0;font-variant-numeric:tabular-nums;word-break:break-word}.facts dd.time{white-space:nowrap;word-break:normal}
         .status{font-weight:600}.status.completed{color:var(--reached)}.status.failed{color:var(--failure)}
         .status.sending,.status.queued{color:var(--neutral)}.status.paused{color:var(--responded)}
         section{margin-top:32px}

@@ -34,11 +34,11 @@ struct ReportMessagingTests {
         #expect(html.contains("<p class=\"name\">Spring promo</p>"))
         #expect(html.contains("data-field=\"status\"><span class=\"status completed\">completed (ended by finished)</span>"))
         #expect(html.contains("data-field=\"channel\">whatsapp<"))
-        #expect(html.contains("data-field=\"createdAt\">2026-11-20T08:00:00Z<"))
-        #expect(html.contains("data-field=\"startedAt\">2026-11-20T09:00:00Z<"))
-        #expect(html.contains("data-field=\"endedAt\">2026-11-21T09:00:00Z<"))
+        #expect(html.contains("class=\"time\" data-field=\"createdAt\">2026-11-20T08:00:00Z<"))
+        #expect(html.contains("class=\"time\" data-field=\"startedAt\">2026-11-20T09:00:00Z<"))
+        #expect(html.contains("class=\"time\" data-field=\"endedAt\">2026-11-21T09:00:00Z<"))
         #expect(html.contains("data-field=\"position\">19<"))  // 19 events, all of this campaign
-        #expect(html.contains("data-field=\"generatedAt\">2026-12-01T12:00:00Z<"))
+        #expect(html.contains("class=\"time\" data-field=\"generatedAt\">2026-12-01T12:00:00Z<"))
     }
 
     @Test func funnelBarsCarryTheCountsAndShareOfSent() {
@@ -143,7 +143,7 @@ struct ReportTelephoneTests {
 
     @Test func statusFailuresAndMetrics() {
         #expect(html.contains("<span class=\"status sending\">sending</span>"))
-        #expect(html.contains("data-field=\"endedAt\">–<"))
+        #expect(html.contains("class=\"time\" data-field=\"endedAt\">–<"))
         let failures = section(html, "failures")
         #expect(attributeValues("data-key", in: failures) == ["unreachable"])
         #expect(failures.contains("<td>No answer after 3 attempts</td>"))
