@@ -24,7 +24,8 @@ struct ReportCommand: ParsableCommand {
             do {
                 try Data(html.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
-                throw LedgerError.unavailable("cannot write \(output): \(error.localizedDescription); check the directory exists and is writable")
+                let why = error.localizedDescription.trimmingCharacters(in: CharacterSet(charactersIn: ". "))
+                throw LedgerError.unavailable("cannot write \(output) (\(why)); check that its directory exists and is writable")
             }
             Terminal.err(output)
         }
