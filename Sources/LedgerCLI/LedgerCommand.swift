@@ -22,9 +22,9 @@ struct LedgerCommand: ParsableCommand {
               ledger verify                       check the hash chain, indexes and projections
             """,
         subcommands: [
-            ImportCommand.self, AppendCommand.self, ExportCommand.self, DemoCommand.self,
+            DemoCommand.self, ImportCommand.self, AppendCommand.self, ExportCommand.self,
             CampaignCommand.self, ContactCommand.self, MetricsCommand.self, HistoryCommand.self,
-            VerifyCommand.self, StatsCommand.self, BackupCommand.self,
+            ReportCommand.self, VerifyCommand.self, StatsCommand.self, BackupCommand.self,
             RebuildCommand.self, ProjectionsCommand.self,
         ]
     )
