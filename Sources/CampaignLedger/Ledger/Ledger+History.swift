@@ -74,7 +74,8 @@ extension Ledger {
     /// transaction: the cost is the size of the stream plus the (small) side record, never the
     /// whole log. Throws `LedgerError.notFound` for an unknown campaign or contact.
     public func history(campaign: String, contact: String? = nil) throws -> [HistoryEntry] {
-        try store.environment.read { txn in
+        let build = try store.answeringBuild()
+        return try store.environment.read { txn in
             let campaignPositions: [UInt64]
             if contact == nil {
                 campaignPositions = try store.streamPositions(campaign: campaign, contact: nil, txn)
@@ -95,7 +96,7 @@ extension Ledger {
                 // The contact's fold needs the campaign's channel family: fold `campaign.created`
                 // first, without listing it. `after_end` needs where the campaign ended.
                 timeline.prime(try record(first, txn))
-                timeline.endPosition = try endPosition(campaign, txn)
+                timeline.endPosition = try endPosition(campaign, build, txn)
             } else {
                 positions = campaignPositions
             }
@@ -137,8 +138,8 @@ extension Ledger {
     /// The position of the campaign's `campaign.finished`/`campaign.canceled`, or nil while it
     /// has not ended. Asks the projection whether it ended, then walks the campaign's stream
     /// backwards: only the events appended after the end are read.
-    private func endPosition(_ campaign: String, _ txn: borrowing Transaction) throws -> UInt64? {
-        guard try store.activeBuild.aggregate(campaign, txn)?.end != nil else { return nil }
+    private func endPosition(_ campaign: String, _ build: BuildStorage, _ txn: borrowing Transaction) throws -> UInt64? {
+        guard try build.aggregate(campaign, txn)?.end != nil else { return nil }
         for p in try store.streamPositions(campaign: campaign, contact: nil, txn).reversed() {
             let t = try record(p, txn).event.type
             if t == .campaignFinished || t == .campaignCanceled { return p }
