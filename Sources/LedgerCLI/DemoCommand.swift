@@ -88,7 +88,7 @@ private struct DemoTour {
             parts[part].append(contentsOf: line.utf8)
             parts[part].append(0x0A)
         }
-        ledger = try Ledger(.init(path: path, createIfMissing: true))
+        ledger = try openLedger(path: path, create: true)
         var summaries: [ImportSummary] = []
         for (i, data) in parts.enumerated() where !data.isEmpty {
             // recordedAt never decreases; a millisecond apart the two parts never share it.
@@ -158,7 +158,20 @@ private struct DemoTour {
             lets an auditor check one campaign against it without the other campaigns' data.
             """)
 
-        section(7, "Explore further", "", "")
+        section(7, "A rebuild", "ledger rebuild --verify \(storeFlag)",
+                "rebuild replays the whole log into a new projection build while the ledger stays live, compares its fingerprint with the active build's, and switches to it atomically; the old build stays for a one-command rollback.")
+        let rebuilt = try ledger.rebuild(verify: true)
+        Terminal.out("build \(rebuilt.build): \(rebuilt.events) events in \(String(format: "%.2f", rebuilt.seconds)) s (\(Int(rebuilt.eventsPerSecond)) events/s), "
+            + (rebuilt.activated ? "active" : "not activated"))
+        if let matches = rebuilt.fingerprintMatches {
+            Terminal.out(matches ? "fingerprint equals the previous build's: the same state, recomputed from the log" : "FINGERPRINT DIFFERS from the previous build's")
+        }
+        Terminal.out(Terminal.table(["BUILD", "STATE", "CHECKPOINT", "LAG"], try ledger.builds().map {
+            ["\($0.number)", $0.state.rawValue, "\($0.checkpoint)", "\($0.lag)"]
+        }))
+        Terminal.out("Roll back with: ledger projections activate \(rebuilt.build - 1) \(storeFlag)")
+
+        section(8, "Explore further", "", "")
         Terminal.out("""
               ledger campaign list \(storeFlag)
               ledger history \(campaign) \(storeFlag)

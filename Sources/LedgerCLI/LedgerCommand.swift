@@ -46,9 +46,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the ledger; only commands that create a store pass `create: true`.
     func open(create: Bool = false) throws -> Ledger {
-        var logger = Logger(label: "ledger")
-        logger.logLevel = .warning  // the command prints its own summaries
-        return try Ledger(.init(path: path, createIfMissing: create, logger: logger))
+        try openLedger(path: path, create: create)
     }
 }
 
@@ -106,4 +104,11 @@ static func run(_ body: () throws -> Void) throws {
         throw ExitCode(70)
     }
 }
+}
+
+/// Opens a ledger for a command: warnings only in its log (the command prints its own summaries).
+func openLedger(path: String, create: Bool) throws -> Ledger {
+    var logger = Logger(label: "ledger")
+    logger.logLevel = .warning
+    return try Ledger(.init(path: path, createIfMissing: create, logger: logger))
 }
