@@ -285,10 +285,11 @@ extension Ledger {
     func startCustomProjections() throws {
         guard !store.isReadOnly else { return }
         for projection in store.customProjections.values.sorted(by: { $0.name < $1.name }) {
-            let existing = try store.environment.read { txn in
-                try store.buildInfos(txn).last { $0.projection == projection.name && $0.rulesID == projection.rulesID && $0.status == .ready }
+            let infos: [BuildInfo] = try store.environment.read { txn in try store.buildInfos(txn) }
+            let ready = infos.contains { (info: BuildInfo) -> Bool in
+                info.projection == projection.name && info.rulesID == projection.rulesID && info.status == .ready
             }
-            if existing != nil { continue }
+            if ready { continue }
             let active = try store.environment.read { txn -> BuildInfo? in
                 guard let n = try store.activeBuildNumber(txn, projection: projection.name) else { return nil }
                 return try store.buildInfo(n, txn)
