@@ -27,7 +27,7 @@ struct RebuildCommand: ParsableCommand {
 
     func run() throws {
         try CampaignLedgerCLI.run {
-            let ledger = try storeOptions.open()
+            let ledger = try storeOptions.open(writes: true)
             let summary = try ledger.rebuild(activate: !noActivate, verify: verify) { p in
                 let left = Double(p.head - min(p.head, p.checkpoint))
                 let eta = p.eventsPerSecond > 0 ? String(format: "%.0f s", left / p.eventsPerSecond) : "–"
@@ -84,7 +84,7 @@ struct ProjectionsCommand: ParsableCommand {
 
         func run() throws {
             try CampaignLedgerCLI.run {
-                try storeOptions.open().activate(build: build)
+                try storeOptions.open(writes: true).activate(build: build)
                 Terminal.err("build \(build) is active")
             }
         }
@@ -98,7 +98,7 @@ struct ProjectionsCommand: ParsableCommand {
 
         func run() throws {
             try CampaignLedgerCLI.run {
-                try storeOptions.open().drop(build: build)
+                try storeOptions.open(writes: true).drop(build: build)
                 Terminal.err("build \(build) dropped")
             }
         }

@@ -44,9 +44,10 @@ struct StoreOptions: ParsableArguments {
         return "ledger.lmdb"
     }
 
-    /// Opens the ledger; only commands that create a store pass `create: true`.
-    func open(create: Bool = false) throws -> Ledger {
-        try openLedger(path: path, create: create)
+    /// Opens the ledger; only commands that create a store pass `create: true`, and only
+    /// commands that write (`writes: true`) catch lagging projection builds up on open.
+    func open(create: Bool = false, writes: Bool = false) throws -> Ledger {
+        try openLedger(path: path, create: create, writes: writes || create)
     }
 }
 
@@ -107,8 +108,10 @@ static func run(_ body: () throws -> Void) throws {
 }
 
 /// Opens a ledger for a command: warnings only in its log (the command prints its own summaries).
-func openLedger(path: String, create: Bool) throws -> Ledger {
+func openLedger(path: String, create: Bool, writes: Bool = true) throws -> Ledger {
     var logger = Logger(label: "ledger")
     logger.logLevel = .warning
-    return try Ledger(.init(path: path, createIfMissing: create, logger: logger))
+    var configuration = Ledger.Configuration(path: path, createIfMissing: create, logger: logger)
+    configuration.catchUpOnOpen = writes
+    return try Ledger(configuration)
 }

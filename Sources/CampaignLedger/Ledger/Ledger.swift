@@ -28,6 +28,10 @@ public final class Ledger: Sendable {
         public var mapSize: Int
         /// Custom projections to maintain beside the built-in ones (docs/custom-projections.md).
         public var projections: [any LedgerProjection]
+        /// Whether opening may write to bring projection builds up to date (catch up lagging
+        /// builds, fold newly registered custom projections). Appending processes do; a process
+        /// that only reads (a query command) passes false and never writes (DESIGN.md §4).
+        public var catchUpOnOpen = true
 
         public init(
             path: String, createIfMissing: Bool = true,
@@ -71,8 +75,10 @@ public final class Ledger: Sendable {
             "opened ledger", metadata: ["path": "\(configuration.path)", "readOnly": "\(store.isReadOnly)"])
         // A build with our rules that lags the log (a crash, or appends by a process with other
         // rules) is caught up before this process serves queries.
-        try catchUpBuilds()
-        try startCustomProjections()
+        if configuration.catchUpOnOpen {
+            try catchUpBuilds()
+            try startCustomProjections()
+        }
     }
 
     deinit { committer.stop() }
