@@ -59,7 +59,7 @@ public struct ProjectionState: ~Copyable {
 }
 
 /// Applies events to one build of a custom projection.
-struct CustomBatch {
+final class CustomBatch {
     let projection: any LedgerProjection
     let db: Database
     private(set) var info: BuildInfo
@@ -70,7 +70,7 @@ struct CustomBatch {
         self.info = info
     }
 
-    mutating func apply(_ record: RecordedEvent, _ txn: borrowing Transaction) throws {
+    func apply(_ record: RecordedEvent, _ txn: borrowing Transaction) throws {
         var state = ProjectionState(handle: txn.unsafeHandle, db: db, fingerprint: info.fingerprint)
         try projection.apply(record, to: &state)
         info.fingerprint = state.fingerprint
@@ -87,24 +87,19 @@ enum BuildApplier {
     case builtIn(ProjectionBatch)
     case custom(CustomBatch)
 
-    mutating func apply(_ record: RecordedEvent, _ txn: borrowing Transaction) throws {
+    /// The batches are classes: applying mutates them in place (an enum payload of structs
+    /// would copy their caches on every event).
+    func apply(_ record: RecordedEvent, _ txn: borrowing Transaction) throws {
         switch self {
-        case .builtIn(var b):
-            try b.apply(record, txn)
-            self = .builtIn(b)
-        case .custom(var c):
-            try c.apply(record, txn)
-            self = .custom(c)
+        case .builtIn(let b): try b.apply(record, txn)
+        case .custom(let c): try c.apply(record, txn)
         }
     }
 
-    mutating func flush(_ txn: borrowing Transaction, layout: StoreLayout) throws {
+    func flush(_ txn: borrowing Transaction, layout: StoreLayout) throws {
         switch self {
-        case .builtIn(var b):
-            try b.flush(txn, layout: layout)
-            self = .builtIn(b)
-        case .custom(let c):
-            try c.flush(txn, layout: layout)
+        case .builtIn(let b): try b.flush(txn, layout: layout)
+        case .custom(let c): try c.flush(txn, layout: layout)
         }
     }
 

@@ -181,7 +181,7 @@ extension Ledger {
                         throw LedgerError.notFound("build \(number) was dropped meanwhile")
                     }
                     let head = try store.head(txn).position
-                    guard var batch = try store.applier(info) else {
+                    guard let batch = try store.applier(info) else {
                         throw LedgerError.usage("build \(number) has rules this process does not have")
                     }
                     for r in records where r.position == batch.info.checkpoint + 1 { try batch.apply(r, txn) }

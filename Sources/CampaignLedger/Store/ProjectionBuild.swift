@@ -151,7 +151,7 @@ struct BuildStorage: Sendable {
 /// and rebuild chunks), keeping touched records in memory and writing each once when the batch
 /// ends, with the build's checkpoint and fingerprint. Per event the work is O(1): the contact's
 /// fold, its campaign's counters, at most two timing index entries — never a scan of the campaign.
-struct ProjectionBatch {
+final class ProjectionBatch {
     let build: BuildStorage
     private var info: BuildInfo
     /// Touched records with the bytes they had in the store (nil: new), for the fingerprint.
@@ -165,7 +165,7 @@ struct ProjectionBatch {
 
     var checkpoint: UInt64 { info.checkpoint }
 
-    private mutating func aggregate(_ id: String, _ txn: borrowing Transaction) throws -> (aggregate: CampaignAggregate, original: [UInt8]?)? {
+    private func aggregate(_ id: String, _ txn: borrowing Transaction) throws -> (aggregate: CampaignAggregate, original: [UInt8]?)? {
         if let cached = campaigns[id] { return cached }
         guard let bytes = try txn.get(build.campaigns, Array(id.utf8)) else { return nil }
         do {
@@ -186,7 +186,7 @@ struct ProjectionBatch {
         }
     }
 
-    mutating func apply(_ record: RecordedEvent, _ txn: borrowing Transaction) throws {
+    func apply(_ record: RecordedEvent, _ txn: borrowing Transaction) throws {
         let event = record.event
         defer { info.checkpoint = record.position }
         if event.type == .campaignCreated {
@@ -196,9 +196,11 @@ struct ProjectionBatch {
             }
             return
         }
-        guard var (agg, originalAgg) = try aggregate(event.campaign, txn) else {
+        guard let found = try aggregate(event.campaign, txn) else {
             throw LedgerError.corrupted("event at position \(record.position) names campaign \(quoted(event.campaign)), which build \(build.number) does not have")
         }
+        var agg = found.aggregate
+        let originalAgg = found.original
         guard event.type.isContactEvent, let contact = event.contact else {
             agg.applyLifecycle(event)
             campaigns[event.campaign] = (agg, originalAgg)
@@ -217,7 +219,7 @@ struct ProjectionBatch {
         try moveTiming(.read, old?.timeToRead, new?.timeToRead, id, txn)
     }
 
-    private mutating func moveTiming(
+    private func moveTiming(
         _ kind: BuildStorage.TimingKind, _ old: Int64?, _ new: Int64?, _ id: ContactIdentity,
         _ txn: borrowing Transaction
     ) throws {
@@ -234,7 +236,7 @@ struct ProjectionBatch {
     }
 
     /// Writes every touched record, then the build's checkpoint and fingerprint.
-    mutating func flush(_ txn: borrowing Transaction, layout: StoreLayout) throws {
+    func flush(_ txn: borrowing Transaction, layout: StoreLayout) throws {
         for (id, entry) in campaigns {
             let key = Array(id.utf8)
             let value = entry.aggregate.encoded()
