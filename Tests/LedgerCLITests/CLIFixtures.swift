@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A small, realistic import file. Every expected value in the tests is worked out by hand from
 /// domain.md / interchange.md, in the comments here and next to the expectations.

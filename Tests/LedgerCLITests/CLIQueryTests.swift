@@ -17,7 +17,8 @@ import Testing
     }
 
     @Test func campaignShowMessagingFinishedWithLateReceipt() throws {
-        let (_, store) = try Fixture.importedStore()
+        let (keep, store) = try Fixture.importedStore()
+        defer { withExtendedLifetime(keep) {} }
         let r = try CLI.run(["campaign", "show", "spring", "--json"], store: store)
         #expect(r.status == 0, "\(r)")
         let c = try r.json()
@@ -35,7 +36,8 @@ import Testing
         #expect(c["projectionVersion"].int != nil)
         let m = c["metrics"]
         #expect(m["contacts"].int == 5)
-        #expect(m["states"].counts == ["read": 1, "delivery_failed": 1, "delivered": 1, "invalid_record": 1, "removed": 1])
+        let states: [String: Int] = ["read": 1, "delivery_failed": 1, "delivered": 1, "invalid_record": 1, "removed": 1]
+        #expect(m["states"].counts == states)
         #expect(m["reached"].int == 2)   // c1 read, c3 delivered (late)
         #expect(m["failed"].int == 1)    // c2
         #expect(m["excluded"].int == 1)  // c5 removed
@@ -44,26 +46,33 @@ import Testing
         #expect(m["delivered"].int == 2)
         #expect(m["read"].int == 1)
         #expect(m["responded"].int == 0)
-        #expect(m["deliveryRate"].double == 2.0 / 3.0)
+        let twoThirds: Double = 2.0 / 3.0
+        #expect(m["deliveryRate"].double == twoThirds)
         #expect(m["readRate"].double == 0.5)
         #expect(m["responseRate"].double == 0.0)
         #expect(m["attempts"].int == 3)
         #expect(m["retries"].int == 0)
-        #expect(m["failures"].counts == ["delivery_failed": 1])
-        #expect(m["errorCodes"].counts == ["131026": 1])
+        let failures: [String: Int] = ["delivery_failed": 1]
+        #expect(m["failures"].counts == failures)
+        let codes: [String: Int] = ["131026": 1]
+        #expect(m["errorCodes"].counts == codes)
         // c1: 09:00:03 − 09:00:01 = 2 s; c3: 2026-11-21T09:00:02 − 2026-11-20T09:00:02 = 86 400 s.
         let d = m["timeToDeliver"]
         #expect(d["count"].int == 2)
         #expect(d["p50"].double == 2.0)
-        #expect(abs((d["p95"].double ?? 0) - 86_400) <= 864)
-        #expect(d["max"].double == 86_400)
+        let p95: Double = d["p95"].double ?? 0
+        let p95Error: Double = abs(p95 - 86_400.0)
+        #expect(p95Error <= 864.0)
+        #expect(d["max"].double == Double(86_400))
         // c1: 09:01:02 − 09:00:01 = 61 s.
-        #expect(m["timeToRead"] == JSON(value: ["count": 1, "p50": 61.0, "p95": 61.0, "max": 61.0]))
+        let timeToRead: [String: Any] = ["count": 1, "p50": 61.0, "p95": 61.0, "max": 61.0]
+        #expect(m["timeToRead"] == JSON(value: timeToRead))
         #expect(!m.has("dialed"))
     }
 
     @Test func campaignShowTelephonePausedWithRetry() throws {
-        let (_, store) = try Fixture.importedStore()
+        let (keep, store) = try Fixture.importedStore()
+        defer { withExtendedLifetime(keep) {} }
         let c = try CLI.run(["campaign", "show", "calls", "--json"], store: store).json()
         // t3 never dialed → not settled; the latest of paused/resumed is paused → paused.
         #expect(c["status"].string == "paused")
@@ -73,7 +82,8 @@ import Testing
         #expect(c["name"].isNull)
         let m = c["metrics"]
         #expect(m["contacts"].int == 3)
-        #expect(m["states"].counts == ["success": 1, "canceled_by_client": 1, "initial": 1])
+        let states: [String: Int] = ["success": 1, "canceled_by_client": 1, "initial": 1]
+        #expect(m["states"].counts == states)
         #expect(m["reached"].int == 1)
         #expect(m["failed"].int == 1)
         #expect(m["dialed"].int == 2)
@@ -86,16 +96,19 @@ import Testing
         // t1: attempt 1; t2: calling and canceled_by_client in attempt 2 → 1 + 2, one retry.
         #expect(m["attempts"].int == 3)
         #expect(m["retries"].int == 1)
-        #expect(m["failures"].counts == ["canceled_by_client": 1])
+        let failures: [String: Int] = ["canceled_by_client": 1]
+        #expect(m["failures"].counts == failures)
         // t2 is explained by canceled_by_client, which has no code; dial_failed's "busy" is history.
-        #expect(m["errorCodes"].counts == [:])
+        let noCodes: [String: Int] = [:]
+        #expect(m["errorCodes"].counts == noCodes)
         for key in ["sent", "delivered", "read", "deliveryRate", "timeToDeliver", "timeToRead"] {
             #expect(!m.has(key), "telephone metrics carry no \(key)")
         }
     }
 
     @Test func zeroDenominatorsGiveNullRates() throws {
-        let (_, store) = try Fixture.importedStore()
+        let (keep, store) = try Fixture.importedStore()
+        defer { withExtendedLifetime(keep) {} }
         let c = try CLI.run(["campaign", "show", "reminders", "--json"], store: store).json()
         #expect(c["status"].string == "sending")  // r1 queued: pending
         #expect(c["channel"].string == "sms")
@@ -104,8 +117,9 @@ import Testing
         #expect(m["deliveryRate"].isNull)
         #expect(m["readRate"].isNull)
         #expect(m["responseRate"].isNull)
-        #expect(m["errorCodes"].counts == [:])
-        #expect(m["failures"].counts == [:])
+        let none: [String: Int] = [:]
+        #expect(m["errorCodes"].counts == none)
+        #expect(m["failures"].counts == none)
         #expect(m["timeToDeliver"]["count"].int == 0)
         #expect(m["timeToDeliver"]["p50"].isNull)
         #expect(m["timeToDeliver"]["max"].isNull)
@@ -113,7 +127,8 @@ import Testing
     }
 
     @Test func campaignListHasNoBreakdowns() throws {
-        let (_, store) = try Fixture.importedStore()
+        let (keep, store) = try Fixture.importedStore()
+        defer { withExtendedLifetime(keep) {} }
         let r = try CLI.run(["campaign", "list", "--json"], store: store)
         #expect(r.status == 0, "\(r)")
         let list = try r.json()
@@ -130,16 +145,18 @@ import Testing
         // The human table names every campaign.
         let human = try CLI.run(["campaign", "list"], store: store)
         #expect(human.status == 0)
-        #expect(human.stdout.contains("spring") && human.stdout.contains("calls") && human.stdout.contains("reminders"))
+        for name in ["spring", "calls", "reminders"] { #expect(human.stdout.contains(name)) }
     }
 
     @Test func contactShowHasEveryField() throws {
-        let (_, store) = try Fixture.importedStore()
+        let (keep, store) = try Fixture.importedStore()
+        defer { withExtendedLifetime(keep) {} }
         let r = try CLI.run(["contact", "show", "spring", "c2", "--json"], store: store)
         #expect(r.status == 0, "\(r)")
         let k = try r.json()
-        #expect(k.keys == ["campaign", "contact", "state", "class", "attempt", "code", "reason", "providerRef",
-                           "address", "addedAt", "updatedAt", "reports", "position"])
+        let fields: Set<String> = ["campaign", "contact", "state", "class", "attempt", "code", "reason", "providerRef",
+                           "address", "addedAt", "updatedAt", "reports", "position"]
+        #expect(k.keys == fields)
         #expect(k["campaign"].string == "spring")
         #expect(k["contact"].string == "c2")
         #expect(k["state"].string == "delivery_failed")
@@ -189,7 +206,8 @@ import Testing
     }
 
     @Test func contactListFiltersAndPages() throws {
-        let (_, store) = try Fixture.importedStore()
+        let (keep, store) = try Fixture.importedStore()
+        defer { withExtendedLifetime(keep) {} }
         let all = try CLI.run(["contact", "list", "spring", "--json"], store: store).json()
         #expect(all.array.map { $0["contact"].string ?? "" } == ["c1", "c2", "c3", "c4", "c5"])
         #expect(all.array.map { $0["state"].string ?? "" } == ["read", "delivery_failed", "delivered", "invalid_record", "removed"])
@@ -208,15 +226,19 @@ import Testing
         let page3 = try CLI.run(["contact", "list", "spring", "--limit", "2", "--after", "c4", "--json"], store: store).json()
         #expect(page3.array.map { $0["contact"].string ?? "" } == ["c5"])
         // Every element has the `contact show` shape.
-        #expect(page2[0].keys.contains("updatedAt") && page2[0].keys.contains("reports"))
+        #expect(page2[0].keys.contains("updatedAt"))
+        #expect(page2[0].keys.contains("reports"))
     }
 
     @Test func metricsPerChannelAndPerCampaign() throws {
-        let (_, store) = try Fixture.importedStore()
+        let (keep, store) = try Fixture.importedStore()
+        defer { withExtendedLifetime(keep) {} }
         let m = try CLI.run(["metrics", "--json"], store: store).json()
-        #expect(m.keys == ["whatsapp", "sms", "telephone"])
+        let channels: Set<String> = ["whatsapp", "sms", "telephone"]
+        #expect(m.keys == channels)
         #expect(m["whatsapp"]["contacts"].int == 5)
-        #expect(m["whatsapp"]["deliveryRate"].double == 2.0 / 3.0)
+        let twoThirds: Double = 2.0 / 3.0
+        #expect(m["whatsapp"]["deliveryRate"].double == twoThirds)
         #expect(m["whatsapp"]["timeToDeliver"]["count"].int == 2)
         #expect(m["sms"]["contacts"].int == 1)
         #expect(m["sms"]["deliveryRate"].isNull)
@@ -226,11 +248,14 @@ import Testing
 
         let one = try CLI.run(["metrics", "spring", "--json"], store: store)
         let show = try CLI.run(["campaign", "show", "spring", "--json"], store: store)
-        #expect(try one.json() == show.json()["metrics"])
+        let oneJSON = try one.json()
+        let showJSON = try show.json()
+        #expect(oneJSON == showJSON["metrics"])
     }
 
     @Test func asOfAnswersFromWhatWasRecordedThen() throws {
-        let (_, store) = try Fixture.importedStore()
+        let (keep, store) = try Fixture.importedStore()
+        defer { withExtendedLifetime(keep) {} }
         // Everything was recorded just now: as of 2000, nothing existed; as of 2100, everything.
         let before = try CLI.run(["campaign", "show", "spring", "--as-of", "2000-01-01T00:00:00Z"], store: store)
         #expect(before.status == 2, "\(before)")

@@ -164,11 +164,22 @@ struct JSON: Equatable, CustomStringConvertible {
         return out
     }
 
-    static func == (a: JSON, b: JSON) -> Bool {
-        switch (a.value, b.value) {
+    static func == (a: JSON, b: JSON) -> Bool { same(a.value, b.value) }
+
+    /// Structural equality; numbers compare by value (JSON has one number type).
+    private static func same(_ x: Any?, _ y: Any?) -> Bool {
+        switch (x, y) {
         case (nil, nil): return true
-        case (let x?, let y?): return (x as AnyObject).isEqual(y as AnyObject)
-        default: return false
+        case (nil, _), (_, nil): return false
+        case (is NSNull, is NSNull): return true
+        case (let p as String, let q as String): return p == q
+        case (let p as [String: Any], let q as [String: Any]):
+            return p.count == q.count && p.allSatisfy { k, v in q[k].map { same(v, $0) } ?? false }
+        case (let p as [Any], let q as [Any]):
+            return p.count == q.count && zip(p, q).allSatisfy { same($0, $1) }
+        default:
+            guard let p = JSON(value: x).double, let q = JSON(value: y).double else { return false }
+            return p == q
         }
     }
 
