@@ -53,7 +53,9 @@ func isHash(_ s: String) -> Bool {
         defer { withExtendedLifetime(keep) {} }
         let r = try CLI.run(["export", "--format", "csv"], store: store)
         #expect(r.status == 0, "\(r)")
-        let rows = r.stdout.split(separator: "\n")
+        // RFC 4180: every row ends with CRLF.
+        #expect(r.stdout.hasSuffix("\r\n"))
+        let rows = r.stdout.components(separatedBy: "\r\n").dropLast()
         #expect(rows.count == Fixture.appended + 1)
         let header = rows[0].split(separator: ",").map(String.init)
         for column in ["position", "type", "campaign", "contact", "at", "status", "attempt", "hash"] {
@@ -75,10 +77,15 @@ func isHash(_ s: String) -> Bool {
         #expect(r.status == 0, "\(r)")
         var events: [Int] = []
         var digests: [Int] = []
+        var anchors: [Int] = []
         for line in r.stdout.split(separator: "\n") {
             let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
             let position = try #require(o["position"] as? Int)
-            if Set(o.keys) == ["position", "digest"] {
+            if Set(o.keys) == ["position", "hash"] {
+                // The chain hash just before the campaign's first event, to chain from.
+                #expect(isHash(try #require(o["hash"] as? String)))
+                anchors.append(position)
+            } else if Set(o.keys) == ["position", "digest"] {
                 let digest = try #require(o["digest"] as? String)
                 #expect(isHash(digest))
                 digests.append(position)
@@ -88,6 +95,7 @@ func isHash(_ s: String) -> Bool {
             }
         }
         #expect(events == Fixture.reminderPositions)
+        #expect(anchors == [2], "the evidence starts from the hash at position 2")
         // Every position from the campaign's first event (3) to the head (34) is there once.
         let covered: [Int] = (events + digests).sorted()
         let expectedCovered: [Int] = Array(3...Fixture.appended)

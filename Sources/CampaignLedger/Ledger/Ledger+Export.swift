@@ -20,10 +20,10 @@ extension Ledger {
         campaign: String? = nil, after: UInt64 = 0, evidence: Bool = false, format: ExportFormat = .jsonl,
         write: (String) throws -> Void
     ) throws -> Int {
-        if format == .csv { try write(ExportLine.csvHeader + "\n") }
+        if format == .csv { try write(ExportLine.csvHeader + "\r\n") }
         var written = 0
         func emit(_ r: RecordedEvent) throws {
-            try write((format == .csv ? ExportLine.csvRow(r) : ExportLine.exportJSON(r)) + "\n")
+            try write(format == .csv ? ExportLine.csvRow(r) + "\r\n" : ExportLine.exportJSON(r) + "\n")
             written += 1
         }
         guard let campaign else {
