@@ -135,7 +135,10 @@ extension Ledger {
             throw LedgerError.internal("build \(number) vanished")
         }
         try store.openBuild(created)
-        let startCheckpoint = try store.environment.read { txn in try store.buildInfo(number, txn)?.checkpoint ?? 0 }
+        if created.isBuiltIn && created.checkpoint == 0 {
+            try bulkLoad(number, chunk: chunk, progress: progress)
+        }
+        let startCheckpoint: UInt64 = 0
         let outcome = try catchUp(number, chunk: chunk, progress: progress) { txn, info in
             // The final transaction: caught up to the head.
             var info = info
@@ -161,6 +164,77 @@ extension Ledger {
         return RebuildSummary(
             build: Int(number), events: events, seconds: seconds, eventsPerSecond: Double(events) / max(seconds, 1e-9),
             activated: outcome.activated, fingerprintMatches: outcome.matches, resumed: resumed)
+    }
+
+    /// The bulk phase of a built-in rebuild: reads the log up to the current head sequentially,
+    /// folds it in memory (heap grows with contacts, not events), and writes every database of
+    /// the build sorted, with `MDB_APPEND`, in transactions of at most 50 000 records. The
+    /// checkpoint is set only by the last of them, so an interrupted bulk phase starts over.
+    private func bulkLoad(_ number: UInt32, chunk: Int, progress: ((BuildProgress) throws -> Void)?) throws {
+        let storage = try store.storage(number)
+        let head = try store.head().position
+        let started = DispatchTime.now().uptimeNanoseconds
+        var projector = Projector()
+        var next: UInt64 = 1
+        while next <= head {
+            let records = try store.records(from: next, limit: max(chunk, 10_000))
+            for r in records where r.position <= head { projector.apply(r) }
+            guard let last = records.last else { break }
+            next = last.position + 1
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            try progress?(BuildProgress(
+                build: Int(number), checkpoint: min(last.position, head), head: head,
+                eventsPerSecond: Double(min(last.position, head)) / max(elapsed, 1e-9)))
+        }
+        // Every record of the build, each database sorted by key.
+        var campaigns: [([UInt8], [UInt8])] = []
+        var contacts: [([UInt8], [UInt8])] = []
+        var timings: [[UInt8]] = []
+        for entry in projector.campaigns {
+            campaigns.append((Array(entry.id.utf8), entry.aggregate.encoded()))
+            let family = entry.aggregate.family
+            for (id, fold) in entry.contacts {
+                contacts.append((StoreLayout.contactKey(entry.id, id), fold.encoded()))
+                guard let c = fold.contribution(family: family) else { continue }
+                if let t = c.timeToDeliver { timings.append(BuildStorage.timingKey(entry.id, .deliver, t, id)) }
+                if let t = c.timeToRead { timings.append(BuildStorage.timingKey(entry.id, .read, t, id)) }
+            }
+        }
+        campaigns.sort { $0.0.lexicographicallyPrecedes($1.0) }
+        contacts.sort { $0.0.lexicographicallyPrecedes($1.0) }
+        timings.sort { $0.lexicographicallyPrecedes($1) }
+        let puts: [(Database, [UInt8], [UInt8])] =
+            campaigns.map { (storage.campaigns, $0.0, $0.1) } + contacts.map { (storage.contacts, $0.0, $0.1) }
+            + timings.map { (storage.timings, $0, []) }
+        var fingerprint = Fingerprint()
+        var offset = 0
+        repeat {
+            let slice = puts[offset..<min(offset + 50_000, puts.count)]
+            let isLast = slice.endIndex == puts.count
+            let first = offset == 0
+            fingerprint = try store.environment.write { txn in
+                if first {  // a bulk phase interrupted earlier may have left records
+                    try txn.clear(storage.campaigns)
+                    try txn.clear(storage.contacts)
+                    try txn.clear(storage.timings)
+                }
+                var f = fingerprint
+                for (db, key, value) in slice {
+                    try txn.put(db, key, value, flags: .append)
+                    f.add(.term(key, value))
+                }
+                if isLast {
+                    guard var info = try store.buildInfo(number, txn) else {
+                        throw LedgerError.notFound("build \(number) was dropped meanwhile")
+                    }
+                    info.checkpoint = head
+                    info.fingerprint = f
+                    try txn.put(store.layout.builds, number.bigEndianBytes, info.bytes)
+                }
+                return f
+            }
+            offset = slice.endIndex
+        } while offset < puts.count
     }
 
     /// Applies the log from the build's checkpoint to the head, chunk by chunk; `finish` runs in

@@ -42,8 +42,20 @@ struct OptOuts: LedgerProjection {
             #expect(try count(v1) == 1)
             try v1.appendAndWait([event(#"{"type":"contact.status","campaign":"spring","contact":"c2","status":"blacklisted","at":"2026-11-20T08:04:00Z"}"#)])
             #expect(try count(v1) == 2)
-            // Rebuilt like the built-in projections, with the same fingerprint.
+            // Rebuilt like the built-in projections, with the same fingerprint; an interrupted
+            // rebuild resumes from its checkpoint (chunks of 2 events: 4 applied when stopped).
+            var calls = 0
+            #expect(throws: InterruptBox.self) {
+                try v1.rebuild(projection: "opt-outs", chunk: 2) { _ in
+                    calls += 1
+                    if calls == 2 { throw InterruptBox.interrupt }
+                }
+            }
+            let stopped = try v1.builds().filter { $0.projection == "opt-outs" }
+            #expect(stopped.map(\.state) == [.active, .building])
+            #expect(stopped.last?.checkpoint == 4)
             let summary = try v1.rebuild(projection: "opt-outs", verify: true)
+            #expect(summary.resumed)
             #expect(summary.fingerprintMatches == true)
             #expect(try count(v1) == 2)
             let builds = try v1.builds().filter { $0.projection == "opt-outs" }
