@@ -5,42 +5,9 @@ extension ContactState {
     /// Number of slots in arrays indexed by `slot` (slot 0 is unused).
     static let slotCount = 31
 
-    /// The state's stable one-byte `code` as an Int, computed without searching `allCases`.
+    /// The state's stable one-byte `code` as an Int.
     @inline(__always)
-    var slot: Int {
-        switch self {
-        case .initial: 1
-        case .canceledByAdmin: 2
-        case .blacklisted: 3
-        case .removed: 4
-        case .invalidRecord: 5
-        case .queued: 6
-        case .retryScheduled: 7
-        case .inProgress: 8
-        case .sent: 9
-        case .successfullySubmitted: 10
-        case .error: 11
-        case .failed: 12
-        case .deliveryFailed: 13
-        case .sendingFailed: 14
-        case .invalidContact: 15
-        case .blockedOrSpam: 16
-        case .delivered: 17
-        case .read: 18
-        case .responded: 19
-        case .awaitingOperator: 20
-        case .operatorAssigned: 21
-        case .bcw: 22
-        case .calling: 23
-        case .callInProgress: 24
-        case .acw: 25
-        case .dialFailed: 26
-        case .canceledByClient: 27
-        case .unreachable: 28
-        case .rejectedByOperator: 29
-        case .success: 30
-        }
-    }
+    var slot: Int { Int(code) }
 
     /// The states by slot (index 0 is a placeholder and never a valid slot).
     static let bySlot: [ContactState] = [.initial] + ContactState.allCases
