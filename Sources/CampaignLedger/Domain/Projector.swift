@@ -34,6 +34,12 @@ public struct Projector: Sendable {
         index[campaign].flatMap { entries[$0].contacts[contact] }
     }
 
+    /// Says that the log up to `position` has been seen, when the events after the last one
+    /// applied were filtered out (answers report it as their `position`).
+    public mutating func seen(upTo position: UInt64) {
+        self.position = max(self.position, position)
+    }
+
     /// Applies the next event of the log.
     public mutating func apply(_ recorded: RecordedEvent) {
         position = recorded.position

@@ -6,11 +6,15 @@ public enum TimeFilter: Sendable, Hashable {
     case asOf(nanos: Int64)
     /// The events whose `at` is before this instant: what had happened by then.
     case occurredBefore(nanos: Int64)
+    /// Every event: a fold of the whole history in memory (how a process that never writes
+    /// answers while its build lags the log).
+    case everything
 
     func admits(_ r: RecordedEvent) -> Bool {
         switch self {
         case .asOf(let t): r.recordedAtMicros.multipliedReportingOverflow(by: 1000).partialValue <= t
         case .occurredBefore(let t): r.event.atNanos < t
+        case .everything: true
         }
     }
 }
@@ -48,6 +52,7 @@ extension Ledger {
     /// in the campaign's size.
     public func campaignJSON(_ id: String, filter: TimeFilter? = nil) throws -> JSONOutput {
         let build = try store.answeringBuild()
+        let filter = try filter ?? lagFilter(build)
         if let filter {
             let projector = try fold(campaign: id, filter: filter)
             guard let answer = projector.campaignShow(id, projectionVersion: Int(build.number)) else {
@@ -68,6 +73,7 @@ extension Ledger {
     /// `ledger campaign list --json`: every campaign in id order, without breakdowns.
     public func campaignListJSON(filter: TimeFilter? = nil) throws -> JSONOutput {
         let build = try store.answeringBuild()
+        let filter = try filter ?? lagFilter(build)
         if let filter {
             return try foldAll(filter: filter).campaignList(projectionVersion: Int(build.number))
         }
@@ -95,6 +101,7 @@ extension Ledger {
     /// `ledger contact show CAMPAIGN CONTACT --json`.
     public func contactJSON(campaign: String, contact: String, filter: TimeFilter? = nil) throws -> JSONOutput {
         let build = try store.answeringBuild()
+        let filter = try filter ?? lagFilter(build)
         if let filter {
             let projector = try fold(campaign: campaign, filter: filter)
             guard projector.campaign(campaign) != nil else {
@@ -123,6 +130,7 @@ extension Ledger {
         filter: TimeFilter? = nil
     ) throws -> JSONOutput {
         let build = try store.answeringBuild()
+        let filter = try filter ?? lagFilter(build)
         if let filter {
             let projector = try fold(campaign: campaign, filter: filter)
             guard case .array(var rows)? = projector.contactList(campaign, state: state) else {
@@ -169,6 +177,7 @@ extension Ledger {
     /// `{"whatsapp": …, "sms": …, "telephone": …}` totals per channel.
     public func metricsJSON(campaign: String? = nil, filter: TimeFilter? = nil) throws -> JSONOutput {
         let build = try store.answeringBuild()
+        let filter = try filter ?? lagFilter(build)
         if let campaign {
             guard case .object(let members) = try campaignJSON(campaign, filter: filter),
                 let metrics = members.first(where: { $0.0 == "metrics" })?.1
@@ -203,11 +212,39 @@ extension Ledger {
 
     // MARK: Time-filtered folds
 
+    /// `.everything` when the build lags the log, else nil (answer from the build). A process
+    /// that writes has caught its builds up on open and keeps them current; a read-only one never
+    /// writes (DESIGN.md §4), so it folds the history in memory instead of answering stale.
+    func lagFilter(_ build: BuildStorage) throws -> TimeFilter? {
+        let lagging = try store.environment.read { txn in try checkpoint(build, txn) < store.head(txn).position }
+        return lagging ? .everything : nil
+    }
+
     /// Folds one campaign's stream, filtered, in memory (uses the stream index, not the log).
+    /// Its `position` is the last position of the whole log the filter admits: what the answer
+    /// reflects.
     func fold(campaign: String, filter: TimeFilter) throws -> Projector {
         var projector = Projector()
         for r in try events(campaign: campaign) where filter.admits(r) { projector.apply(r) }
+        projector.seen(upTo: try lastAdmitted(filter))
         return projector
+    }
+
+    /// The last position of the log a filter admits: the head, or for `--as-of` the last event
+    /// recorded by then (recordedAt never decreases, so a binary search over positions).
+    func lastAdmitted(_ filter: TimeFilter) throws -> UInt64 {
+        let head = try head().position
+        guard case .asOf = filter else { return head }
+        return try store.environment.read { txn in
+            var low: UInt64 = 0  // admitted
+            var high = head + 1  // not admitted
+            while high - low > 1 {
+                let mid = low + (high - low) / 2
+                guard let r = try store.record(at: mid, txn) else { break }
+                if filter.admits(r) { low = mid } else { high = mid }
+            }
+            return low
+        }
     }
 
     /// Folds the whole log, filtered, in memory, reading in chunks.
@@ -220,6 +257,7 @@ extension Ledger {
             guard let last = chunk.last, chunk.count == 10_000 else { break }
             next = last.position + 1
         }
+        projector.seen(upTo: try lastAdmitted(filter))
         return projector
     }
 

@@ -109,6 +109,30 @@ import Testing
         #expect(try reopened.verify().isOK)
     }
 
+    @Test func aReadOnlyProcessNeverWritesAndAnswersALaggingBuildByFolding() throws {
+        let path = newStorePath()
+        let data = history()
+        let lines = splitLines(data)
+        let half = Array(data[0..<lines[lines.count / 2].upperBound]) + [0x0A]
+        let writer = try Ledger(.init(path: path))
+        _ = try writer.importLines(half)
+        try setRules(writer, build: 1, to: "someone-else's-rules")
+        _ = try writer.importLines(data)
+        try setRules(writer, build: 1, to: BuiltInProjection.rulesID)
+        var configuration = Ledger.Configuration(path: path)
+        configuration.catchUpOnOpen = false
+        let reader = try Ledger(configuration)
+        let lag = try reader.builds()[0].lag
+        #expect(lag > 0, "the reader did not catch the build up")
+        let fresh = Projector(try reader.events(from: 1, limit: .max))
+        for entry in fresh.campaigns {
+            #expect(try reader.campaignJSON(entry.id)["metrics"] == fresh.metrics(entry.id))
+            #expect(try reader.contactListJSON(campaign: entry.id) == fresh.contactList(entry.id))
+        }
+        #expect(try reader.metricsJSON() == fresh.channelMetrics())
+        #expect(try reader.builds()[0].lag == lag, "and it wrote nothing")
+    }
+
     @Test func rebuildWhileAnotherProcessAppends() throws {
         let ledger = try makeLedger()
         try ledger.importLines(history(seed: 1, campaigns: 6, contacts: 150))
