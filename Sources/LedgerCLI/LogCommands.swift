@@ -163,7 +163,7 @@ func parseCheckpoint(_ text: String) -> (position: UInt64, hash: [UInt8])? {
     return (position, bytes)
 }
 
-func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+func hexString(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -60,6 +60,7 @@ extension Ledger {
     /// made one invalid meanwhile, the import stops there (`stoppedAt`) keeping the batches
     /// already committed. Lines without `id` get a deterministic id (see `derivedID`), so a
     /// re-import appends nothing twice.
+    @discardableResult
     public func importLines(
         _ data: [UInt8], options: ImportOptions = ImportOptions(),
         progress: ((ImportProgress) -> Void)? = nil

@@ -206,13 +206,3 @@ public final class Ledger: Sendable {
 
 /// Lowercase hex of bytes.
 func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
-
-func unusedHex(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for b in bytes {
-        out.append(digits[Int(b >> 4)])
-        out.append(digits[Int(b & 15)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}

@@ -88,7 +88,7 @@ extension Ledger {
                 if hash != checkpoint.hash {
                     problems.append(VerifyProblem(
                         position: position,
-                        message: "the history up to the checkpoint was changed: hash \(ledgerHex(hash)), checkpoint \(ledgerHex(checkpoint.hash))"))
+                        message: "the history up to the checkpoint was changed: hash \(hex(hash)), checkpoint \(hex(checkpoint.hash))"))
                 }
             }
             if let id = record.event.id { ids[id] = position }
@@ -192,4 +192,3 @@ extension Ledger {
     }
 }
 
-func ledgerHex(_ bytes: [UInt8]) -> String { hex(bytes) }
