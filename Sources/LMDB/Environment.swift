@@ -136,10 +136,21 @@ public final class Environment: @unchecked Sendable {
     /// keeps old pages alive and makes the file grow behind it.
     @available(*, noasync, message: "transactions are synchronous and cannot cross an await")
     public func read<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+        let txn = try begin(flags: UInt32(MDB_RDONLY))
+        defer {
+            mdb_txn_abort(txn)
+            gate.leaveShared()
+        }
+        return try body(Transaction(txn: txn, writable: false))
+    }
+
+    /// Begins a transaction with the gate held shared (the caller leaves it when the
+    /// transaction ends), first adopting a map size grown by another process.
+    private func begin(flags: UInt32) throws(LMDBError) -> OpaquePointer {
         while true {
             gate.enterShared()
             var txn: OpaquePointer?
-            let rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn)
+            let rc = mdb_txn_begin(env, nil, flags, &txn)
             if rc == MDB_MAP_RESIZED {
                 gate.leaveShared()
                 try adoptNewMapSize()
@@ -149,12 +160,7 @@ public final class Environment: @unchecked Sendable {
                 gate.leaveShared()
                 throw LMDBError(code: rc)
             }
-            defer {
-                mdb_txn_abort(txn)
-                gate.leaveShared()
-            }
-            let transaction = Transaction(txn: txn, writable: false)
-            return try body(transaction)
+            return txn
         }
     }
 
@@ -169,18 +175,7 @@ public final class Environment: @unchecked Sendable {
             !gate.isWriter(pthread_self()),
             "nested write transaction: this thread already holds the LMDB write transaction of \(path)")
         while true {
-            gate.enterShared()
-            var txn: OpaquePointer?
-            let rc = mdb_txn_begin(env, nil, 0, &txn)
-            if rc == MDB_MAP_RESIZED {
-                gate.leaveShared()
-                try adoptNewMapSize()
-                continue
-            }
-            guard rc == 0, let txn else {
-                gate.leaveShared()
-                throw LMDBError(code: rc)
-            }
+            let txn = try begin(flags: 0)
             gate.setWriter(pthread_self())
             let result: R
             do {

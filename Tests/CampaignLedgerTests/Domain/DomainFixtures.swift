@@ -1,16 +1,10 @@
 @testable import CampaignLedger
 
-/// A small deterministic generator (SplitMix64) for the property tests' own inputs.
-struct DomainRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The property tests' deterministic generator: the one the codec tests use.
+typealias DomainRNG = SeededGenerator
+
+extension SeededGenerator {
+    init(seed: UInt64) { self.init(state: seed) }
 }
 
 /// Builds a log of recorded events for tests: positions 1, 2, …; `at` = base + seconds.
