@@ -107,44 +107,7 @@ public enum EventRecord {
     /// Reads a record. Every length and code is checked: a truncated, extended or corrupted
     /// record gives an error naming what is wrong, never a crash.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodeError) -> RecordedEvent {
-        var r = RecordReader(p: bytes)
-        let v = try r.byte("version")
-        guard v == version else {
-            throw RecordDecodeError(message: "record format version \(v), this build reads \(version)", offset: 0)
-        }
-        let typeCode = try r.byte("type")
-        guard let type = EventType(code: typeCode) else { throw r.error("unknown event type code \(typeCode)") }
-        let position = try r.u64("position")
-        let recordedAt = Int64(bitPattern: try r.u64("recordedAt"))
-        let hash = try r.raw(32, "hash")
-        let atNanos = Int64(bitPattern: try r.u64("atNanos"))
-        let presence = UInt16(try r.byte("presence")) << 8 | UInt16(try r.byte("presence"))
-        guard presence & ~knownBits == 0 else { throw r.error("unknown presence bits \(presence)") }
-        func has(_ bit: Bit) -> Bool { presence & bit.mask != 0 }
-        var e = Event(type: type, campaign: try r.string("campaign"), at: try r.string("at"), atNanos: atNanos)
-        if has(.id) { e.id = try r.string("id") }
-        if has(.contact) { e.contact = try r.string("contact") }
-        if has(.channel) {
-            let c = try r.byte("channel")
-            guard let channel = channel(code: c) else { throw r.error("unknown channel code \(c)") }
-            e.channel = channel
-        }
-        if has(.name) { e.name = try r.string("name") }
-        if has(.address) { e.address = try r.string("address") }
-        if has(.status) {
-            let c = try r.byte("status")
-            guard let status = ContactState(code: c) else { throw r.error("unknown status code \(c)") }
-            e.status = status
-        }
-        if has(.attempt) { e.attempt = Int(try r.u32("attempt")) }
-        if has(.code) { e.code = try r.string("code") }
-        if has(.reason) { e.reason = try r.string("reason") }
-        if has(.providerRef) { e.providerRef = try r.string("providerRef") }
-        if has(.actor) { e.actor = try r.string("actor") }
-        if has(.meta) { e.meta = try r.string("meta") }
-        let salt = has(.addressSalt) ? try r.raw(16, "addressSalt") : nil
-        guard r.i == bytes.count else { throw r.error("\(bytes.count - r.i) unexpected bytes after the record") }
-        return RecordedEvent(position: position, recordedAtMicros: recordedAt, event: e, addressSalt: salt, hash: hash)
+        try RecordView(bytes).recorded()
     }
 
     /// Reads a record held in an array.
@@ -166,22 +129,26 @@ public struct RecordDecodeError: Error, Sendable, Equatable, CustomStringConvert
 }
 
 /// A bounds-checked cursor over a record.
-private struct RecordReader {
+struct RecordReader {
     let p: UnsafeRawBufferPointer
     var i = 0
 
+    @inline(__always)
     func error(_ message: String) -> RecordDecodeError { RecordDecodeError(message: message, offset: i) }
 
+    @inline(__always)
     mutating func need(_ n: Int, _ what: String) throws(RecordDecodeError) {
         guard n >= 0, n <= p.count - i else { throw error("truncated in \(what)") }
     }
 
+    @inline(__always)
     mutating func byte(_ what: String) throws(RecordDecodeError) -> UInt8 {
         try need(1, what)
         defer { i += 1 }
         return p[i]
     }
 
+    @inline(__always)
     mutating func u64(_ what: String) throws(RecordDecodeError) -> UInt64 {
         try need(8, what)
         var v: UInt64 = 0
@@ -190,6 +157,7 @@ private struct RecordReader {
         return v
     }
 
+    @inline(__always)
     mutating func u32(_ what: String) throws(RecordDecodeError) -> UInt32 {
         try need(4, what)
         var v: UInt32 = 0
@@ -198,18 +166,22 @@ private struct RecordReader {
         return v
     }
 
-    mutating func raw(_ n: Int, _ what: String) throws(RecordDecodeError) -> [UInt8] {
+    @inline(__always)
+    mutating func skip(_ n: Int, _ what: String) throws(RecordDecodeError) -> Int {
         try need(n, what)
         defer { i += n }
-        return Array(p[i..<i + n])
+        return i
     }
 
-    mutating func string(_ what: String) throws(RecordDecodeError) -> String {
+    /// A length-prefixed string, checked to be UTF-8 but not copied.
+    @inline(__always)
+    mutating func text(_ what: String) throws(RecordDecodeError) -> RecordView.Text {
         let n = Int(try u32(what))
         try need(n, what)
-        let slice = UnsafeRawBufferPointer(rebasing: p[i..<i + n])
-        guard UTF8Check.isValid(slice) else { throw error("\(what) is not UTF-8") }
-        i += n
-        return String(decoding: slice, as: UTF8.self)
+        guard UTF8Check.isValid(UnsafeRawBufferPointer(rebasing: p[i..<i + n])) else {
+            throw error("\(what) is not UTF-8")
+        }
+        defer { i += n }
+        return RecordView.Text(offset: UInt32(i), count: UInt32(n))
     }
 }

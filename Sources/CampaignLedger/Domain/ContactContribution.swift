@@ -43,7 +43,7 @@ public struct ContactContribution: Sendable, Hashable {
     }
 
     /// The contribution of a contact's fold in a campaign of `family`.
-    public init(_ fold: ContactFold, family: ChannelFamily) {
+    public init(_ fold: borrowing ContactFold, family: ChannelFamily) {
         state = fold.state
         let cls = family.info(fold.state)?.stateClass ?? fold.state.anyClass
         stateClass = cls

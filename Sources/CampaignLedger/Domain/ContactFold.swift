@@ -1,3 +1,19 @@
+/// What a contact's fold reads of one report: an `Event`, or a stored record read in place
+/// (`RecordView`), whose strings are copied only when read.
+public protocol ContactReport {
+    var type: EventType { get }
+    var status: ContactState? { get }
+    var attempt: Int? { get }
+    var atNanos: Int64 { get }
+    var at: String { get }
+    var address: String? { get }
+    var code: String? { get }
+    var reason: String? { get }
+    var providerRef: String? { get }
+}
+
+extension Event: ContactReport {}
+
 /// One contact's projected state (domain.md §3): the fold of every appended report about the
 /// contact (`contact.added`, `contact.removed`, `contact.status`) in position order. A value type
 /// with a compact binary form, because the store persists one per contact and updates it on
@@ -59,24 +75,26 @@ public struct ContactFold: Sendable, Hashable {
     /// Events of other types, and statuses that are not of the family (never in a validated log),
     /// only count as reports. A status without a resolved `attempt` (never in the log) is resolved
     /// as the append path does.
-    public mutating func apply(_ event: Event, position: UInt64, family: ChannelFamily) {
+    public mutating func apply(_ event: some ContactReport, position: UInt64, family: ChannelFamily) {
         reports += 1
         lastPosition = position
-        if let ref = event.providerRef { lastProviderRef = ref }
+        let providerRef = event.providerRef
+        if let providerRef { lastProviderRef = providerRef }
         switch event.type {
         case .contactAdded:
             let address = event.address ?? ""
             self.address = address
-            addedAt = event.at
+            let at = event.at
+            addedAt = at
             addressProblem = AddressRule.problem(address)
             if addressProblem == nil {
-                join(.initial, key: .initial, event)
+                join(.initial, key: .initial, event, at: at, providerRef: providerRef)
             } else {
-                join(.invalidRecord, key: .invalidRecord, event)
+                join(.invalidRecord, key: .invalidRecord, event, at: at, providerRef: providerRef)
             }
         case .contactRemoved:
             removed = true
-            join(.removed, key: .removed, event)
+            join(.removed, key: .removed, event, at: nil, providerRef: providerRef)
         case .contactStatus:
             guard let reported = event.status, let info = family.info(reported) else { return }
             let state = reported.joined
@@ -93,10 +111,20 @@ public struct ContactFold: Sendable, Hashable {
                 firstReachedNanos = earliest(firstReachedNanos, at)
             }
             if StateSets.timingRead & state.bit != 0 { firstReadNanos = earliest(firstReadNanos, at) }
-            join(state, key: JoinKey(info, attempt: resolved), event)
+            join(state, key: JoinKey(info, attempt: resolved), event, at: nil, providerRef: providerRef)
         default:
             return
         }
+    }
+
+    /// `apply`, returning the contact's contribution before and after (in place: a fold in a
+    /// collection is not copied to compute them).
+    mutating func applyContributing(
+        _ event: some ContactReport, position: UInt64, family: ChannelFamily
+    ) -> (old: ContactContribution?, new: ContactContribution?) {
+        let old = contribution(family: family)
+        apply(event, position: position, family: family)
+        return (old, contribution(family: family))
     }
 
     @inline(__always)
@@ -105,18 +133,21 @@ public struct ContactFold: Sendable, Hashable {
         return min(current, at)
     }
 
-    /// §3: the greatest key explains; among equal keys the one applied later.
+    /// §3: the greatest key explains; among equal keys the one applied later. The report's
+    /// strings are read only when it explains (`at` and `providerRef` when already read).
     @inline(__always)
-    private mutating func join(_ state: ContactState, key: JoinKey, _ event: Event) {
+    private mutating func join(
+        _ state: ContactState, key: JoinKey, _ event: some ContactReport, at: String?, providerRef: String?
+    ) {
         guard !hasReport || key >= self.key else { return }
         hasReport = true
         self.key = key
         self.state = state
         code = event.code
         reason = event.reason
-        updatedAt = event.at
+        updatedAt = at ?? event.at
         updatedAtNanos = event.atNanos
-        explainingProviderRef = event.providerRef
+        explainingProviderRef = providerRef
     }
 
     /// The contact's `providerRef`: the explaining report's, else the last one reported.

@@ -8,7 +8,10 @@ public struct Projector: Sendable {
     public struct CampaignEntry: Sendable {
         public let id: String
         public internal(set) var aggregate: CampaignAggregate
-        public internal(set) var contacts: [String: ContactFold] = [:]
+        /// The contacts' ids, interned: a contact's slot in `ids` is its fold's index in `folds`
+        /// (an array, so that a report updates its contact's fold in place).
+        var ids = IDTable()
+        var folds: [ContactFold] = []
         public internal(set) var deliverTimes = ExactTimings()
         public internal(set) var readTimes = ExactTimings()
     }
@@ -18,10 +21,43 @@ public struct Projector: Sendable {
     /// The last position applied.
     public private(set) var position: UInt64 = 0
 
-    public init() {}
+    /// Whether campaign metrics follow every report (`true`), or are left to `settleMetrics()`
+    /// after the last one (a bulk fold: each contact is counted once, from its final fold).
+    private let incremental: Bool
+
+    /// The share of the contacts this fold keeps: those whose id hashes to `index` modulo
+    /// `count` (every campaign and its lifecycle is kept by every share). Folds of the `count`
+    /// shares of one log, merged, are the fold of the whole log: a rebuild folds them in parallel.
+    struct Share: Sendable {
+        var index = 0
+        var count = 1
+
+        @inline(__always)
+        func owns(_ contact: UnsafeRawBufferPointer) -> Bool {
+            guard count > 1 else { return true }
+            var h: UInt32 = 2_166_136_261  // FNV-1a: stable across processes and threads
+            for b in contact { h = (h ^ UInt32(b)) &* 16_777_619 }
+            return Int(h % UInt32(count)) == index
+        }
+    }
+
+    private let share: Share
+
+    public init() {
+        incremental = true
+        share = Share()
+    }
+
+    /// A fold of `share` of the contacts whose campaign metrics and timings are left empty until
+    /// `settleMetrics()`.
+    init(deferringMetrics: Bool, share: Share = Share()) {
+        incremental = !deferringMetrics
+        self.share = share
+    }
 
     /// Folds `events` (in position order).
     public init(_ events: some Sequence<RecordedEvent>) {
+        self.init()
         for e in events { apply(e) }
     }
 
@@ -31,7 +67,7 @@ public struct Projector: Sendable {
     public func campaign(_ id: String) -> CampaignEntry? { index[id].map { entries[$0] } }
 
     public func contact(_ campaign: String, _ contact: String) -> ContactFold? {
-        index[campaign].flatMap { entries[$0].contacts[contact] }
+        index[campaign].flatMap { entries[$0].fold(contact) }
     }
 
     /// Says that the log up to `position` has been seen, when the events after the last one
@@ -60,32 +96,44 @@ public struct Projector: Sendable {
             entries[i].aggregate.applyLifecycle(event)
             return
         }
-        let family = entries[i].aggregate.family
-        let old: ContactContribution?
-        let new: ContactContribution?
-        if event.type == .contactAdded {
-            old = entries[i].contacts[contactID]?.contribution(family: family)
-            var fold = ContactFold()
-            fold.apply(event, position: recorded.position, family: family)
-            new = fold.contribution(family: family)
-            entries[i].contacts[contactID] = fold
-        } else {
-            guard let k = entries[i].contacts.index(forKey: contactID) else { return }
-            old = entries[i].contacts.values[k].contribution(family: family)
-            entries[i].contacts.values[k].apply(event, position: recorded.position, family: family)
-            new = entries[i].contacts.values[k].contribution(family: family)
-        }
-        guard old != new else { return }
-        entries[i].aggregate.replace(old, with: new)
-        if old?.timeToDeliver != new?.timeToDeliver {
-            if let t = old?.timeToDeliver { entries[i].deliverTimes.remove(t) }
-            if let t = new?.timeToDeliver { entries[i].deliverTimes.add(t) }
-        }
-        if old?.timeToRead != new?.timeToRead {
-            if let t = old?.timeToRead { entries[i].readTimes.remove(t) }
-            if let t = new?.timeToRead { entries[i].readTimes.add(t) }
+        var id = contactID
+        id.withUTF8 { id in
+            let id = UnsafeRawBufferPointer(id)
+            guard share.owns(id) else { return }
+            entries[i].apply(event, contact: id, position: recorded.position, incremental: incremental)
         }
     }
+
+    /// Applies the next record of the log, read in place: a report about a contact copies only
+    /// the strings its contact keeps (the bulk phase of a rebuild); any other event is read whole.
+    mutating func apply(_ view: RecordView) {
+        guard view.type.isContactEvent, view.hasContact else {
+            apply(view.recorded())
+            return
+        }
+        position = view.position
+        let contact = view.raw(view.spans.contact)
+        guard share.owns(contact) else { return }
+        let i: Int
+        if let last = lastCampaign, last.id.withUnsafeBytes({ view.equals(view.spans.campaign, $0) }) {
+            i = last.index
+        } else {
+            guard let found = index[view.string(view.spans.campaign)!] else { return }
+            i = found
+            lastCampaign = (Array(entries[i].id.utf8), i)
+        }
+        entries[i].apply(view, contact: contact, position: view.position, incremental: incremental)
+    }
+
+    /// Counts the metrics in, once, after a fold made with `deferringMetrics`.
+    mutating func settleMetrics() {
+        guard !incremental else { return }
+        for i in entries.indices { entries[i].settleMetrics() }
+    }
+
+    /// The campaign of the last record read in place (its id's bytes and its index), so a run of
+    /// reports about one campaign looks it up once.
+    private var lastCampaign: (id: [UInt8], index: Int)?
 
     // MARK: Answers (interchange.md §3)
 
@@ -128,9 +176,10 @@ public struct Projector: Sendable {
     public func contactList(_ campaign: String, state: ContactState? = nil) -> JSONOutput? {
         guard let e = self.campaign(campaign) else { return nil }
         let wanted = state?.joined
-        return .array(e.contacts.filter { wanted == nil || $0.value.state == wanted }
-            .sorted { utf8Precedes($0.key, $1.key) }
-            .map { $0.value.show(campaign: campaign, contact: $0.key, position: position) })
+        return .array(e.folds.indices.filter { wanted == nil || e.folds[$0].state == wanted }
+            .map { (id: e.ids.id($0), slot: $0) }
+            .sorted { utf8Precedes($0.id, $1.id) }
+            .map { e.folds[$0.slot].show(campaign: campaign, contact: $0.id, position: position) })
     }
 
     /// The metrics of every campaign of `channel` merged (a channel total), with the exact maxima.
@@ -155,5 +204,67 @@ public struct Projector: Sendable {
             return (channel.rawValue, total.metricsJSON(
                 maxDeliver: deliver.max, maxRead: read.max, includeBreakdowns: true))
         })
+    }
+}
+
+extension Projector.CampaignEntry {
+    /// A contact's fold, nil for an unknown contact.
+    public func fold(_ contact: String) -> ContactFold? { ids.slot(contact).map { folds[$0] } }
+
+    /// Every contact (removed and invalid ones included) and its fold, in the order added.
+    public var contacts: some Collection<(id: String, fold: ContactFold)> {
+        folds.indices.lazy.map { (id: self.ids.id($0), fold: self.folds[$0]) }
+    }
+}
+
+extension Projector.CampaignEntry {
+    /// Counts every contact's final contribution in (after a fold that deferred its metrics).
+    mutating func settleMetrics() {
+        let family = aggregate.family
+        for k in folds.indices {
+            guard let c = folds[k].contribution(family: family) else { continue }
+            aggregate.replace(nil, with: c)
+            if let t = c.timeToDeliver { deliverTimes.add(t) }
+            if let t = c.timeToRead { readTimes.add(t) }
+        }
+    }
+
+    /// Applies a report about `contactID`, in place (one access to the entry, none to copy a fold);
+    /// `incremental`: update the metrics too.
+    mutating func apply(
+        _ event: some ContactReport, contact id: UnsafeRawBufferPointer, position: UInt64, incremental: Bool
+    ) {
+        let family = aggregate.family
+        var old: ContactContribution?
+        var new: ContactContribution?
+        if event.type == .contactAdded {
+            var fold = ContactFold()
+            fold.apply(event, position: position, family: family)
+            if incremental { new = fold.contribution(family: family) }
+            let (k, inserted) = ids.insert(id)
+            if inserted {
+                folds.append(fold)
+            } else {
+                if incremental { old = folds[k].contribution(family: family) }
+                folds[k] = fold
+            }
+        } else {
+            guard let k = ids.slot(id) else { return }
+            guard incremental else {
+                folds[k].apply(event, position: position, family: family)
+                return
+            }
+            (old, new) = folds[k].applyContributing(event, position: position, family: family)
+        }
+        guard incremental, old != new else { return }
+        aggregate.replace(old, with: new)
+        if old?.timeToDeliver != new?.timeToDeliver {
+            if let t = old?.timeToDeliver { deliverTimes.remove(t) }
+            if let t = new?.timeToDeliver { deliverTimes.add(t) }
+        }
+        if old?.timeToRead != new?.timeToRead {
+            if let t = old?.timeToRead { readTimes.remove(t) }
+            if let t = new?.timeToRead { readTimes.add(t) }
+        }
     }
 }

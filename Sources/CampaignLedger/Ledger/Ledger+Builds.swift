@@ -123,6 +123,12 @@ extension Ledger {
             if let open = infos.last(where: { $0.status == .building && $0.projection == projection && $0.rulesID == rules.id }) {
                 return (open.number, true)
             }
+            let live = infos.filter { $0.status != .dropped }
+            guard live.count < LedgerStore.maxLiveBuilds else {
+                throw LedgerError.unavailable(
+                    "\(path) keeps \(live.count) builds, the most it can; drop old ones with "
+                        + "`ledger projections drop N` (see `ledger projections list`), then rebuild")
+            }
             let number = (infos.map(\.number).max() ?? 0) + 1
             var info = BuildInfo(
                 number: number, status: .building, version: UInt32(rules.version),
@@ -167,63 +173,79 @@ extension Ledger {
     }
 
     /// The bulk phase of a built-in rebuild: reads the log up to the current head sequentially,
-    /// folds it in memory (heap grows with contacts, not events), and writes every database of
-    /// the build sorted, with `MDB_APPEND`, in transactions of at most 50 000 records. The
-    /// checkpoint is set only by the last of them, so an interrupted bulk phase starts over.
+    /// in read transactions of at most `max(chunk, 100 000)` records, each record in place (a
+    /// report copies only the strings its contact keeps); folds it in memory (heap grows with
+    /// contacts, not events), in parallel on up to four cores, each folding a share of the
+    /// contacts; and writes every database of the build in key order, with `MDB_APPEND`, in
+    /// transactions of at most 50 000 records. The checkpoint is set only by the last of them, so
+    /// an interrupted bulk phase starts over.
     private func bulkLoad(_ number: UInt32, chunk: Int, progress: ((BuildProgress) throws -> Void)?) throws {
         let storage = try store.storage(number)
         let head = try store.head().position
         let started = DispatchTime.now().uptimeNanoseconds
-        var projector = Projector()
-        var next: UInt64 = 1
-        while next <= head {
-            let records = try store.records(from: next, limit: max(chunk, 10_000))
-            for r in records where r.position <= head { projector.apply(r) }
-            guard let last = records.last else { break }
-            next = last.position + 1
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            try progress?(BuildProgress(
-                build: Int(number), checkpoint: min(last.position, head), head: head,
-                eventsPerSecond: Double(min(last.position, head)) / max(elapsed, 1e-9)))
+        let store = self.store
+        let shares = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+        /// Folds one share of the contacts; `report` is called after each read transaction.
+        @Sendable func fold(_ share: Int, report: (UInt64) throws -> Void) throws -> BulkRecords.Part {
+            var projector = Projector(deferringMetrics: true, share: .init(index: share, count: shares))
+            var next: UInt64 = 1
+            while next <= head {
+                let read = try store.scan(from: next, limit: max(chunk, 100_000)) { view in
+                    if view.position <= head { projector.apply(view) }
+                }
+                guard let last = read else { break }
+                next = last + 1
+                try report(min(last, head))
+            }
+            projector.settleMetrics()
+            return BulkRecords.Part(projector)
         }
-        // Every record of the build, each database sorted by key.
-        var campaigns: [([UInt8], [UInt8])] = []
-        var contacts: [([UInt8], [UInt8])] = []
-        var timings: [[UInt8]] = []
-        for entry in projector.campaigns {
-            campaigns.append((Array(entry.id.utf8), entry.aggregate.encoded()))
-            let family = entry.aggregate.family
-            for (id, fold) in entry.contacts {
-                contacts.append((StoreLayout.contactKey(entry.id, id), fold.encoded()))
-                guard let c = fold.contribution(family: family) else { continue }
-                if let t = c.timeToDeliver { timings.append(BuildStorage.timingKey(entry.id, .deliver, t, id)) }
-                if let t = c.timeToRead { timings.append(BuildStorage.timingKey(entry.id, .read, t, id)) }
+        // Shares 1… on other threads; share 0 here, reporting the progress.
+        let others = Locked([Int: Result<BulkRecords.Part, any Error>]())
+        let group = DispatchGroup()
+        for share in 1..<shares {
+            DispatchQueue.global().async(group: group) {
+                let result = Result { try fold(share) { _ in } }
+                others.withLock { $0[share] = result }
             }
         }
-        campaigns.sort { $0.0.lexicographicallyPrecedes($1.0) }
-        contacts.sort { $0.0.lexicographicallyPrecedes($1.0) }
-        timings.sort { $0.lexicographicallyPrecedes($1) }
-        let puts: [(Database, [UInt8], [UInt8])] =
-            campaigns.map { (storage.campaigns, $0.0, $0.1) } + contacts.map { (storage.contacts, $0.0, $0.1) }
-            + timings.map { (storage.timings, $0, []) }
+        let own = Result {
+            try fold(0) { checkpoint in
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                try progress?(BuildProgress(
+                    build: Int(number), checkpoint: checkpoint, head: head,
+                    eventsPerSecond: Double(checkpoint) / max(elapsed, 1e-9)))
+            }
+        }
+        group.wait()
+        var parts = [try own.get()]
+        for share in 1..<shares { parts.append(try others.withLock { $0[share]! }.get()) }
+        let records = BulkRecords(parts)
+        let databases = [storage.campaigns, storage.contacts, storage.timings]
         var fingerprint = Fingerprint()
-        var offset = 0
+        var cursor = (database: 0, index: 0)
         repeat {
-            let slice = puts[offset..<min(offset + 50_000, puts.count)]
-            let isLast = slice.endIndex == puts.count
-            let first = offset == 0
-            fingerprint = try store.environment.write { txn in
+            let first = cursor == (0, 0)
+            (fingerprint, cursor) = try store.environment.write { txn in
                 if first {  // a bulk phase interrupted earlier may have left records
-                    try txn.clear(storage.campaigns)
-                    try txn.clear(storage.contacts)
-                    try txn.clear(storage.timings)
+                    for db in databases { try txn.clear(db) }
                 }
                 var f = fingerprint
-                for (db, key, value) in slice {
-                    try txn.put(db, key, value, flags: .append)
+                var at = cursor
+                var written = 0
+                while at.database < databases.count, written < 50_000 {
+                    let list = records.lists[at.database]
+                    guard at.index < list.count else {
+                        at = (at.database + 1, 0)
+                        continue
+                    }
+                    let (key, value) = list[at.index]
+                    try txn.put(databases[at.database], key, value, flags: .append)
                     f.add(.term(key, value))
+                    at.index += 1
+                    written += 1
                 }
-                if isLast {
+                if at.database == databases.count {
                     guard var info = try store.buildInfo(number, txn) else {
                         throw LedgerError.notFound("build \(number) was dropped meanwhile")
                     }
@@ -231,10 +253,9 @@ extension Ledger {
                     info.fingerprint = f
                     try txn.put(store.layout.builds, number.bigEndianBytes, info.bytes)
                 }
-                return f
+                return (f, at)
             }
-            offset = slice.endIndex
-        } while offset < puts.count
+        } while cursor.database < databases.count
     }
 
     /// Applies the log from the build's checkpoint to the head, chunk by chunk; `finish` runs in

@@ -1,47 +1,69 @@
 import Crypto
+import Foundation
 
 /// A build's state fingerprint (DESIGN.md §4): the sum modulo 2²⁵⁶ of SHA-256(key ‖ value) over
 /// all its records. Kept incrementally — a record written adds its hash and subtracts the one
 /// it replaced — so two builds at the same position compare in O(1), and the order records were
 /// written in does not matter.
 struct Fingerprint: Sendable, Hashable {
-    /// Four 64-bit limbs, most significant first.
-    private(set) var limbs: [UInt64] = [0, 0, 0, 0]
+    /// Four 64-bit limbs, most significant first (a value, so adding a term allocates nothing).
+    private var l0: UInt64 = 0, l1: UInt64 = 0, l2: UInt64 = 0, l3: UInt64 = 0
 
     init() {}
 
     init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 32 else { return nil }
         let b = Array(bytes)
-        limbs = (0..<4).map { i in UInt64(bigEndianBytes: Array(b[(i * 8)..<(i * 8 + 8)]))! }
+        func limb(_ i: Int) -> UInt64 { b[(i * 8)..<(i * 8 + 8)].reduce(0) { $0 << 8 | UInt64($1) } }
+        self.init(limbs: (limb(0), limb(1), limb(2), limb(3)))
     }
 
-    var bytes: [UInt8] { limbs.flatMap(\.bigEndianBytes) }
+    private init(limbs: (UInt64, UInt64, UInt64, UInt64)) {
+        (l0, l1, l2, l3) = limbs
+    }
 
-    static func term(_ key: [UInt8], _ value: some Collection<UInt8>) -> Fingerprint {
+    var bytes: [UInt8] { [l0, l1, l2, l3].flatMap(\.bigEndianBytes) }
+
+    static func term(_ key: some ContiguousBytes, _ value: some ContiguousBytes) -> Fingerprint {
         var hasher = SHA256()
-        hasher.update(data: key)
-        hasher.update(data: Array(value))
-        return Fingerprint(bytes: Array(hasher.finalize()))!
+        key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        value.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize().withUnsafeBytes { d in
+            Fingerprint(limbs: (
+                UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+                UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 24, as: UInt64.self))))
+        }
     }
 
     mutating func add(_ other: Fingerprint) {
-        var carry: UInt64 = 0
-        for i in stride(from: 3, through: 0, by: -1) {
-            let (s1, o1) = limbs[i].addingReportingOverflow(other.limbs[i])
-            let (s2, o2) = s1.addingReportingOverflow(carry)
-            limbs[i] = s2
-            carry = (o1 ? 1 : 0) + (o2 ? 1 : 0)
-        }
+        var carry = false
+        (l3, carry) = Self.add(l3, other.l3, false)
+        (l2, carry) = Self.add(l2, other.l2, carry)
+        (l1, carry) = Self.add(l1, other.l1, carry)
+        (l0, _) = Self.add(l0, other.l0, carry)
     }
 
     mutating func subtract(_ other: Fingerprint) {
-        var borrow: UInt64 = 0
-        for i in stride(from: 3, through: 0, by: -1) {
-            let (d1, o1) = limbs[i].subtractingReportingOverflow(other.limbs[i])
-            let (d2, o2) = d1.subtractingReportingOverflow(borrow)
-            limbs[i] = d2
-            borrow = (o1 ? 1 : 0) + (o2 ? 1 : 0)
-        }
+        var borrow = false
+        (l3, borrow) = Self.subtract(l3, other.l3, false)
+        (l2, borrow) = Self.subtract(l2, other.l2, borrow)
+        (l1, borrow) = Self.subtract(l1, other.l1, borrow)
+        (l0, _) = Self.subtract(l0, other.l0, borrow)
+    }
+
+    @inline(__always)
+    private static func add(_ a: UInt64, _ b: UInt64, _ carry: Bool) -> (UInt64, Bool) {
+        let (s1, o1) = a.addingReportingOverflow(b)
+        let (s2, o2) = s1.addingReportingOverflow(carry ? 1 : 0)
+        return (s2, o1 || o2)
+    }
+
+    @inline(__always)
+    private static func subtract(_ a: UInt64, _ b: UInt64, _ borrow: Bool) -> (UInt64, Bool) {
+        let (d1, o1) = a.subtractingReportingOverflow(b)
+        let (d2, o2) = d1.subtractingReportingOverflow(borrow ? 1 : 0)
+        return (d2, o1 || o2)
     }
 }

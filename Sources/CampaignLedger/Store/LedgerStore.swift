@@ -57,6 +57,13 @@ final class LedgerStore: Sendable {
     /// Opens the ledger at `path`. With `create`, an absent or empty directory becomes a new
     /// ledger; otherwise it must hold one (`LedgerError.storeNotFound`). A directory this
     /// process cannot write is opened read-only (`MDB_RDONLY | MDB_NOLOCK`).
+    /// Named databases one process can have open: the log's own, plus three per build that is
+    /// not dropped (`maxLiveBuilds`). LMDB searches them linearly on open and sizes each read
+    /// transaction's tables by this number, so it is kept moderate.
+    static let maxDatabases: UInt32 = 256
+    /// Builds (not dropped) a store can hold; a rebuild past this asks to drop old ones.
+    static let maxLiveBuilds = 64
+
     init(path: String, create: Bool, mapSize: Int = 64 << 30, projections: [any LedgerProjection] = []) throws {
         customProjections = Dictionary(projections.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         let opened = try LedgerStore.openEnvironment(path: path, create: create, mapSize: mapSize)
@@ -78,7 +85,7 @@ final class LedgerStore: Sendable {
         var options = Environment.Options()
         options.mapSize = mapSize
         options.maxMapSize = max(mapSize, 1 << 42)
-        options.maxDatabases = 64
+        options.maxDatabases = LedgerStore.maxDatabases
         let writable = !exists || (access(path, W_OK) == 0 && access(dataFile, W_OK) == 0)
         options.readOnly = !writable
         options.create = create
@@ -265,6 +272,29 @@ final class LedgerStore: Sendable {
                 return out.count < limit
             }
             return out
+        }
+    }
+
+    /// Reads at most `limit` records from `position` on, in place, in one short read transaction
+    /// (`body` must not keep the view); returns the last position read, nil when none.
+    func scan(from position: UInt64, limit: Int, _ body: (RecordView) throws -> Void) throws -> UInt64? {
+        try environment.read { txn in
+            var count = 0
+            var last: UInt64?
+            try txn.forEach(layout.events, from: max(position, 1).bigEndianBytes) { key, value in
+                let view: RecordView
+                do {
+                    view = try RecordView(value)
+                } catch {
+                    throw LedgerError.corrupted(
+                        "the event at position \(UInt64(bigEndianBytes: key) ?? 0) does not decode (\(error))")
+                }
+                try body(view)
+                last = view.position
+                count += 1
+                return count < limit
+            }
+            return last
         }
     }
 

@@ -1,4 +1,5 @@
 import LMDB
+import Foundation
 
 /// The rules of the built-in projections (contact state, campaign status, metrics). Change
 /// `rulesID` whenever the rules change, so stores know their builds were made by other rules.
@@ -111,10 +112,19 @@ struct BuildStorage: Sendable {
     enum TimingKind: UInt8 { case deliver = 1, read = 2 }
 
     static func timingKey(_ campaign: String, _ kind: TimingKind, _ nanos: Int64, _ contact: String) -> [UInt8] {
-        var key = StoreLayout.campaignPrefix(campaign)
+        timingKey(prefix: StoreLayout.campaignPrefix(campaign), kind, nanos, contact.utf8)
+    }
+
+    /// `timingKey` from the campaign's prefix (`StoreLayout.campaignPrefix`) and the contact's
+    /// UTF-8 bytes.
+    static func timingKey(
+        prefix: [UInt8], _ kind: TimingKind, _ nanos: Int64, _ contact: some Collection<UInt8>
+    ) -> [UInt8] {
+        var key = prefix
+        key.reserveCapacity(prefix.count + 9 + contact.count)
         key.append(kind.rawValue)
         key += UInt64(nanos).bigEndianBytes
-        key += contact.utf8
+        key += contact
         return key
     }
 
@@ -226,12 +236,12 @@ final class ProjectionBatch {
         guard old != new else { return }
         if let old {
             let key = BuildStorage.timingKey(id.campaign, kind, old, id.contact)
-            if try txn.delete(build.timings, key) { info.fingerprint.subtract(.term(key, [])) }
+            if try txn.delete(build.timings, key) { info.fingerprint.subtract(.term(key, [UInt8]())) }
         }
         if let new {
             let key = BuildStorage.timingKey(id.campaign, kind, new, id.contact)
             try txn.put(build.timings, key, [])
-            info.fingerprint.add(.term(key, []))
+            info.fingerprint.add(.term(key, [UInt8]()))
         }
     }
 
@@ -258,4 +268,76 @@ final class ProjectionBatch {
 
     /// The build's record as it will be after `flush`.
     var currentInfo: BuildInfo { info }
+}
+
+/// Every record of a built-in build folded in memory, per database (campaigns, contacts,
+/// timings) and in key order, ready for `MDB_APPEND`: made from the folds of one or more shares
+/// of the contacts (`Part`s, folded in parallel). Contact and timing keys start with
+/// `len(campaign) ‖ campaign`, so sorting the campaigns by that prefix and each campaign's keys on
+/// their own gives the whole database's order without sorting it whole.
+struct BulkRecords {
+    typealias Record = (key: [UInt8], value: [UInt8])
+
+    /// The fold of one share of the contacts: every campaign, in the order created (the same in
+    /// every share), with the share's metrics and its contacts' and timings' records.
+    struct Part: Sendable {
+        struct Campaign: Sendable {
+            var id: String
+            var aggregate: CampaignAggregate
+            var contacts: [Record] = []
+            var timings: [Record] = []
+        }
+
+        var campaigns: [Campaign] = []
+
+        /// `projector` must have settled its metrics.
+        init(_ projector: Projector) {
+            for entry in projector.campaigns {
+                let prefix = StoreLayout.campaignPrefix(entry.id)
+                let family = entry.aggregate.family
+                var c = Campaign(id: entry.id, aggregate: entry.aggregate)
+                c.contacts.reserveCapacity(entry.folds.count)
+                for k in entry.folds.indices {
+                    let id = entry.ids.idBytes(k)
+                    c.contacts.append((StoreLayout.contactKey(prefix: prefix, id), entry.folds[k].encoded()))
+                    guard let t = entry.folds[k].contribution(family: family) else { continue }
+                    if let d = t.timeToDeliver { c.timings.append((BuildStorage.timingKey(prefix: prefix, .deliver, d, id), [])) }
+                    if let r = t.timeToRead { c.timings.append((BuildStorage.timingKey(prefix: prefix, .read, r, id), [])) }
+                }
+                campaigns.append(c)
+            }
+        }
+    }
+
+    /// campaigns, contacts, timings: records in key order (timings have empty values).
+    private(set) var lists: [[Record]] = [[], [], []]
+
+    init(_ parts: [Part]) {
+        guard let first = parts.first else { return }
+        var merged = first.campaigns
+        for part in parts.dropFirst() {
+            for (i, c) in part.campaigns.enumerated() {
+                merged[i].aggregate.merge(c.aggregate)
+                merged[i].contacts += c.contacts
+                merged[i].timings += c.timings
+            }
+        }
+        lists[0] = merged.map { (Array($0.id.utf8), $0.aggregate.encoded()) }.sorted { bytesPrecede($0.key, $1.key) }
+        let byPrefix = merged.map { (StoreLayout.campaignPrefix($0.id), $0) }.sorted { bytesPrecede($0.0, $1.0) }
+        for (_, c) in byPrefix {
+            lists[1] += c.contacts.sorted { bytesPrecede($0.key, $1.key) }
+            lists[2] += c.timings.sorted { bytesPrecede($0.key, $1.key) }
+        }
+    }
+}
+
+/// Byte order (memcmp, then length), as LMDB orders keys.
+func bytesPrecede(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    a.withUnsafeBytes { pa in
+        b.withUnsafeBytes { pb in
+            let n = min(pa.count, pb.count)
+            let c = n == 0 ? 0 : memcmp(pa.baseAddress!, pb.baseAddress!, n)
+            return c != 0 ? c < 0 : pa.count < pb.count
+        }
+    }
 }

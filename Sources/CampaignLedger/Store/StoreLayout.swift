@@ -50,8 +50,14 @@ struct StoreLayout {
 
     /// `len(campaign) ‖ campaign ‖ contact`.
     static func contactKey(_ campaign: String, _ contact: String) -> [UInt8] {
-        var key = campaignPrefix(campaign)
-        key.append(contentsOf: contact.utf8)
+        contactKey(prefix: campaignPrefix(campaign), contact.utf8)
+    }
+
+    /// `contactKey` from the campaign's prefix (`campaignPrefix`) and the contact's UTF-8 bytes.
+    static func contactKey(prefix: [UInt8], _ contact: some Collection<UInt8>) -> [UInt8] {
+        var key = prefix
+        key.reserveCapacity(prefix.count + contact.count)
+        key.append(contentsOf: contact)
         return key
     }
 

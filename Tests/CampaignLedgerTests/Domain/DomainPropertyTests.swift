@@ -150,7 +150,7 @@ struct DomainPropertyTests {
                 #expect(throws: Never.self) { try store.apply(r) }
                 guard i % 25 == 0 || i == log.events.count - 1 else { continue }
                 for entry in projector.campaigns {
-                    let folds = Array(entry.contacts.values)
+                    let folds = Array(entry.contacts.map(\.fold))
                     let family = entry.aggregate.family
                     #expect(entry.aggregate.metrics == Recount.metrics(family: family,
                                                                         contacts: folds))
@@ -257,7 +257,7 @@ struct DomainPropertyTests {
                 records.append(bytes)
                 let h = entry.aggregate.metrics.timeToDeliver
                 #expect((try? TimingHistogram(decoding: h.encoded())) == h)
-                for fold in entry.contacts.values {
+                for (_, fold) in entry.contacts {
                     let fb = fold.encoded()
                     #expect((try? ContactFold(decoding: fb)) == fold)
                     records.append(fb)

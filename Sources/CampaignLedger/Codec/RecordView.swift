@@ -1,0 +1,144 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An event record read in place (docs/format.md, "Event record"): the fixed fields decoded and
+/// each string located, checked to be UTF-8 but not copied. Reading a view checks exactly what
+/// `EventRecord.decode` checks (it is how `decode` reads); a view lets a sequential fold such as
+/// a rebuild take only the strings it keeps, without materialising every event.
+///
+/// A view borrows `bytes`: it is valid only while they are (inside the read transaction that
+/// returned them).
+public struct RecordView {
+    /// Where a string lies in the record; offset 0 means absent (a string never starts there).
+    public struct Text: Sendable {
+        var offset: UInt32
+        var count: UInt32
+
+        static let absent = Text(offset: 0, count: 0)
+        var isPresent: Bool { offset != 0 }
+    }
+
+    public let bytes: UnsafeRawBufferPointer
+    public let type: EventType
+    public let position: UInt64
+    public let recordedAtMicros: Int64
+    public let atNanos: Int64
+    public private(set) var channel: Channel?
+    public private(set) var status: ContactState?
+    public private(set) var attempt: Int?
+    /// Where each string of the record lies.
+    struct Spans {
+        var campaign = Text.absent
+        var at = Text.absent
+        var id = Text.absent
+        var contact = Text.absent
+        var name = Text.absent
+        var address = Text.absent
+        var code = Text.absent
+        var reason = Text.absent
+        var providerRef = Text.absent
+        var actor = Text.absent
+        var meta = Text.absent
+    }
+    private(set) var spans = Spans()
+    /// Offsets of the 32-byte hash and the 16-byte address salt (0 when absent).
+    private var hashOffset = 0
+    private var saltOffset = 0
+
+    public init(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodeError) {
+        typealias Bit = EventRecord.Bit
+        self.bytes = bytes
+        var r = RecordReader(p: bytes)
+        let v = try r.byte("version")
+        guard v == EventRecord.version else {
+            throw RecordDecodeError(
+                message: "record format version \(v), this build reads \(EventRecord.version)", offset: 0)
+        }
+        let typeCode = try r.byte("type")
+        guard let type = EventType(code: typeCode) else { throw r.error("unknown event type code \(typeCode)") }
+        self.type = type
+        position = try r.u64("position")
+        recordedAtMicros = Int64(bitPattern: try r.u64("recordedAt"))
+        hashOffset = try r.skip(32, "hash")
+        atNanos = Int64(bitPattern: try r.u64("atNanos"))
+        let presence = UInt16(try r.byte("presence")) << 8 | UInt16(try r.byte("presence"))
+        guard presence & ~EventRecord.knownBits == 0 else { throw r.error("unknown presence bits \(presence)") }
+        func has(_ bit: Bit) -> Bool { presence & bit.mask != 0 }
+        spans.campaign = try r.text("campaign")
+        spans.at = try r.text("at")
+        if has(.id) { spans.id = try r.text("id") }
+        if has(.contact) { spans.contact = try r.text("contact") }
+        if has(.channel) {
+            let c = try r.byte("channel")
+            guard let channel = EventRecord.channel(code: c) else { throw r.error("unknown channel code \(c)") }
+            self.channel = channel
+        }
+        if has(.name) { spans.name = try r.text("name") }
+        if has(.address) { spans.address = try r.text("address") }
+        if has(.status) {
+            let c = try r.byte("status")
+            guard let status = ContactState(code: c) else { throw r.error("unknown status code \(c)") }
+            self.status = status
+        }
+        if has(.attempt) { attempt = Int(try r.u32("attempt")) }
+        if has(.code) { spans.code = try r.text("code") }
+        if has(.reason) { spans.reason = try r.text("reason") }
+        if has(.providerRef) { spans.providerRef = try r.text("providerRef") }
+        if has(.actor) { spans.actor = try r.text("actor") }
+        if has(.meta) { spans.meta = try r.text("meta") }
+        if has(.addressSalt) { saltOffset = try r.skip(16, "addressSalt") }
+        guard r.i == bytes.count else { throw r.error("\(bytes.count - r.i) unexpected bytes after the record") }
+    }
+
+    /// The bytes of a string of the record (empty when absent).
+    @inline(__always)
+    func raw(_ t: Text) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[Int(t.offset)..<Int(t.offset + t.count)])
+    }
+
+    /// A string of the record as a `String`, or nil when absent.
+    @inline(__always)
+    func string(_ t: Text) -> String? {
+        t.isPresent ? String(decoding: raw(t), as: UTF8.self) : nil
+    }
+
+    /// Whether a string of the record equals `other`'s bytes.
+    @inline(__always)
+    func equals(_ t: Text, _ other: UnsafeRawBufferPointer) -> Bool {
+        t.isPresent && Int(t.count) == other.count
+            && (other.isEmpty || memcmp(bytes.baseAddress! + Int(t.offset), other.baseAddress!, other.count) == 0)
+    }
+
+    public var hash: [UInt8] { Array(bytes[hashOffset..<hashOffset + 32]) }
+    public var hasContact: Bool { spans.contact.isPresent }
+
+    /// The whole event, every string copied.
+    public func event() -> Event {
+        Event(
+            type: type, campaign: string(spans.campaign) ?? "", at: string(spans.at) ?? "", atNanos: atNanos,
+            id: string(spans.id), contact: string(spans.contact), channel: channel, name: string(spans.name),
+            address: string(spans.address), status: status, attempt: attempt, code: string(spans.code),
+            reason: string(spans.reason), providerRef: string(spans.providerRef), actor: string(spans.actor),
+            meta: string(spans.meta))
+    }
+
+    /// The recorded event, every string copied.
+    public func recorded() -> RecordedEvent {
+        RecordedEvent(
+            position: position, recordedAtMicros: recordedAtMicros, event: event(),
+            addressSalt: saltOffset == 0 ? nil : Array(bytes[saltOffset..<saltOffset + 16]), hash: hash)
+    }
+}
+
+/// A record read in place is a report a contact's fold can apply; each string is copied when
+/// the fold asks for it (and only then).
+extension RecordView: ContactReport {
+    public var at: String { string(spans.at) ?? "" }
+    public var address: String? { string(spans.address) }
+    public var code: String? { string(spans.code) }
+    public var reason: String? { string(spans.reason) }
+    public var providerRef: String? { string(spans.providerRef) }
+}

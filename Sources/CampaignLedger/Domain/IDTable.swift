@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Interns ids (UTF-8 byte strings) as dense slots 0, 1, 2, … in the order first inserted, and
+/// finds an id's slot from its bytes without making a `String` of them: a fold reading records in
+/// place looks up a contact per event, and a `String` per lookup (a heap copy for ids over 15
+/// bytes, plus a SipHash) was the largest cost of a rebuild.
+///
+/// Open addressing with linear probing over a power-of-two table of slot numbers; the ids' bytes
+/// live in one growing array. The hash is seeded per table, so crafted ids cannot be chosen to
+/// collide.
+struct IDTable: Sendable {
+    /// For each bucket: the slot stored there, or −1.
+    private var buckets: [Int32] = Array(repeating: -1, count: 16)
+    /// Each slot's id: its start in `bytes`, and its length.
+    private var starts: [Int] = [0]
+    private var hashes: [UInt64] = []
+    private var bytes: [UInt8] = []
+    private let seed = UInt64.random(in: .min ... .max)
+
+    /// The number of ids.
+    var count: Int { hashes.count }
+
+    /// The slot of the id whose UTF-8 bytes are `key`, or nil.
+    func slot(_ key: UnsafeRawBufferPointer) -> Int? {
+        let h = hash(key)
+        var b = Int(truncatingIfNeeded: h) & (buckets.count - 1)
+        while true {
+            let s = Int(buckets[b])
+            if s < 0 { return nil }
+            if hashes[s] == h && equals(s, key) { return s }
+            b = (b + 1) & (buckets.count - 1)
+        }
+    }
+
+    func slot(_ id: String) -> Int? {
+        var id = id
+        return id.withUTF8 { slot(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The id's slot, inserting it (as the next slot) when absent; `inserted` says which.
+    mutating func insert(_ key: UnsafeRawBufferPointer) -> (slot: Int, inserted: Bool) {
+        let h = hash(key)
+        var b = Int(truncatingIfNeeded: h) & (buckets.count - 1)
+        while true {
+            let s = Int(buckets[b])
+            if s < 0 { break }
+            if hashes[s] == h && equals(s, key) { return (s, false) }
+            b = (b + 1) & (buckets.count - 1)
+        }
+        let s = hashes.count
+        hashes.append(h)
+        bytes.append(contentsOf: key)
+        starts.append(bytes.count)
+        buckets[b] = Int32(s)
+        if hashes.count * 4 > buckets.count * 3 { grow() }
+        return (s, true)
+    }
+
+    mutating func insert(_ id: String) -> (slot: Int, inserted: Bool) {
+        var id = id
+        return id.withUTF8 { insert(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The id of `slot`.
+    func id(_ slot: Int) -> String {
+        String(decoding: bytes[starts[slot]..<starts[slot + 1]], as: UTF8.self)
+    }
+
+    /// The UTF-8 bytes of the id of `slot`.
+    func idBytes(_ slot: Int) -> ArraySlice<UInt8> { bytes[starts[slot]..<starts[slot + 1]] }
+
+    private func equals(_ s: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        let start = starts[s]
+        let n = starts[s + 1] - start
+        guard n == key.count else { return false }
+        return bytes.withUnsafeBytes { all in
+            n == 0 || memcmp(all.baseAddress! + start, key.baseAddress!, n) == 0
+        }
+    }
+
+    private mutating func grow() {
+        let size = buckets.count * 2
+        var grown = [Int32](repeating: -1, count: size)
+        for (s, h) in hashes.enumerated() {
+            var b = Int(truncatingIfNeeded: h) & (size - 1)
+            while grown[b] >= 0 { b = (b + 1) & (size - 1) }
+            grown[b] = Int32(s)
+        }
+        buckets = grown
+    }
+
+    /// A seeded 64-bit hash: eight bytes at a time, each word mixed by a multiply and a
+    /// rotation, the whole finished by a murmur-style avalanche.
+    @inline(__always)
+    private func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        var h = seed ^ (UInt64(key.count) &* 0x9E37_79B9_7F4A_7C15)
+        var i = 0
+        while i + 8 <= key.count {
+            let w = key.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            h = (h ^ (w &* 0xC2B2_AE3D_27D4_EB4F)).rotatedLeft(31) &* 0x9E37_79B9_7F4A_7C15
+            i += 8
+        }
+        if i < key.count {
+            var w: UInt64 = 0
+            for k in i..<key.count { w |= UInt64(key[k]) << UInt64((k - i) * 8) }
+            h = (h ^ (w &* 0xC2B2_AE3D_27D4_EB4F)).rotatedLeft(31) &* 0x9E37_79B9_7F4A_7C15
+        }
+        h ^= h >> 33
+        h &*= 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        h &*= 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 33)
+    }
+}
+
+extension UInt64 {
+    @inline(__always)
+    fileprivate func rotatedLeft(_ n: UInt64) -> UInt64 { self << n | self >> (64 - n) }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import PropertyBased
+import Testing
+@testable import CampaignLedger
+
+/// The rebuild's bulk phase folds shares of the contacts in parallel, defers the metrics to the
+/// end, and looks contacts up by their bytes: each of these must give exactly the records of the
+/// plain incremental fold.
+@Suite struct BulkFoldTests {
+    func events(seed: UInt64) throws -> [RecordedEvent] {
+        var lines: [String] = []
+        HistoryGenerator(seed: seed, campaigns: 5, contactsPerCampaign: 60).generate { lines.append($0) }
+        let ledger = try makeLedger()
+        try ledger.importLines(jsonl(lines))
+        return try ledger.store.records(from: 1, limit: .max)
+    }
+
+    func part(_ events: [RecordedEvent], _ share: Projector.Share) -> BulkRecords.Part {
+        var projector = Projector(deferringMetrics: true, share: share)
+        for e in events { projector.apply(e) }
+        projector.settleMetrics()
+        return BulkRecords.Part(projector)
+    }
+
+    func keysAndValues(_ r: BulkRecords) -> [[[UInt8]]] {
+        r.lists.map { $0.map(\.key) } + r.lists.map { $0.map(\.value) }
+    }
+
+    @Test(arguments: [2, 3, 4])
+    func sharesMergeIntoTheWholeFold(shares: Int) throws {
+        let events = try events(seed: UInt64(shares))
+        let whole = BulkRecords([part(events, .init())])
+        let parts = (0..<shares).map { part(events, .init(index: $0, count: shares)) }
+        // Every share holds some contacts, and no contact is in two shares.
+        let counts = parts.map { $0.campaigns.reduce(0) { $0 + $1.contacts.count } }
+        #expect(counts.allSatisfy { $0 > 0 })
+        #expect(counts.reduce(0, +) == whole.lists[1].count)
+        #expect(keysAndValues(BulkRecords(parts)) == keysAndValues(whole))
+        // Keys are in LMDB's order in each database, as MDB_APPEND needs.
+        for list in whole.lists {
+            #expect(zip(list, list.dropFirst()).allSatisfy { bytesPrecede($0.key, $1.key) })
+        }
+    }
+
+    @Test func deferredMetricsEqualIncrementalOnes() throws {
+        let events = try events(seed: 9)
+        let incremental = Projector(events)
+        var deferred = Projector(deferringMetrics: true)
+        for e in events { deferred.apply(e) }
+        #expect(deferred.campaigns.allSatisfy { $0.aggregate.metrics.contacts == 0 })
+        deferred.settleMetrics()
+        #expect(incremental.campaigns.map { $0.aggregate.encoded() } == deferred.campaigns.map { $0.aggregate.encoded() })
+        #expect(incremental.channelMetrics() == deferred.channelMetrics())
+    }
+
+    @Test func recordsReadInPlaceFoldAsDecodedOnes() throws {
+        let events = try events(seed: 5)
+        let decoded = Projector(events)
+        var inPlace = Projector()
+        for e in events {
+            EventRecord.encode(e).withUnsafeBytes { bytes in inPlace.apply(try! RecordView(bytes)) }
+        }
+        for c in decoded.campaigns {
+            #expect(inPlace.campaignShow(c.id) == decoded.campaignShow(c.id))
+            #expect(inPlace.contactList(c.id) == decoded.contactList(c.id))
+        }
+    }
+
+    @Test func idTableFindsEveryIdAndNoOther() async {
+        // A small alphabet, so that ids repeat; lengths around the 8-byte words the hash reads.
+        await propertyCheck(count: 200, input: Gen.character(in: "a"..."d").string(of: 0...19).array(of: 0...300)) { ids in
+            var table = IDTable()
+            var expected: [String: Int] = [:]
+            for id in ids {
+                let (slot, inserted) = table.insert(id)
+                #expect(inserted == (expected[id] == nil))
+                if inserted { expected[id] = slot }
+                #expect(expected[id] == slot)
+            }
+            #expect(table.count == expected.count)
+            for (id, slot) in expected {
+                #expect(table.slot(id) == slot)
+                #expect(table.id(slot) == id)
+            }
+            #expect(table.slot("\u{0}absent") == nil)
+        }
+    }
+}
