@@ -222,15 +222,13 @@ extension Ledger {
         for share in 1..<shares { parts.append(try others.withLock { $0[share]! }.get()) }
         let records = BulkRecords(parts)
         let databases = [storage.campaigns, storage.contacts, storage.timings]
-        var fingerprint = Fingerprint()
         var cursor = (database: 0, index: 0)
         repeat {
             let first = cursor == (0, 0)
-            (fingerprint, cursor) = try store.environment.write { txn in
+            cursor = try store.environment.write { txn in
                 if first {  // a bulk phase interrupted earlier may have left records
                     for db in databases { try txn.clear(db) }
                 }
-                var f = fingerprint
                 var at = cursor
                 var written = 0
                 while at.database < databases.count, written < 50_000 {
@@ -241,7 +239,6 @@ extension Ledger {
                     }
                     let (key, value) = list[at.index]
                     try txn.put(databases[at.database], key, value, flags: .append)
-                    f.add(.term(key, value))
                     at.index += 1
                     written += 1
                 }
@@ -250,10 +247,10 @@ extension Ledger {
                         throw LedgerError.notFound("build \(number) was dropped meanwhile")
                     }
                     info.checkpoint = head
-                    info.fingerprint = f
+                    info.fingerprint = records.fingerprint
                     try txn.put(store.layout.builds, number.bigEndianBytes, info.bytes)
                 }
-                return (f, at)
+                return at
             }
         } while cursor.database < databases.count
     }

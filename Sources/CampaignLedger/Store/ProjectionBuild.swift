@@ -289,6 +289,9 @@ struct BulkRecords {
         }
 
         var campaigns: [Campaign] = []
+        /// The fingerprint terms of its contacts' and timings' records, summed here, where
+        /// shares are folded in parallel (a sum does not depend on the order).
+        var fingerprint = Fingerprint()
 
         /// `projector` must have settled its metrics.
         init(_ projector: Projector) {
@@ -304,6 +307,8 @@ struct BulkRecords {
                     if let d = t.timeToDeliver { c.timings.append((BuildStorage.timingKey(prefix: prefix, .deliver, d, id), [])) }
                     if let r = t.timeToRead { c.timings.append((BuildStorage.timingKey(prefix: prefix, .read, r, id), [])) }
                 }
+                for (key, value) in c.contacts { fingerprint.add(.term(key, value)) }
+                for (key, value) in c.timings { fingerprint.add(.term(key, value)) }
                 campaigns.append(c)
             }
         }
@@ -311,11 +316,15 @@ struct BulkRecords {
 
     /// campaigns, contacts, timings: records in key order (timings have empty values).
     private(set) var lists: [[Record]] = [[], [], []]
+    /// The build's fingerprint: the sum of every record's term.
+    private(set) var fingerprint = Fingerprint()
 
     init(_ parts: [Part]) {
         guard let first = parts.first else { return }
         var merged = first.campaigns
+        fingerprint = first.fingerprint
         for part in parts.dropFirst() {
+            fingerprint.add(part.fingerprint)
             for (i, c) in part.campaigns.enumerated() {
                 merged[i].aggregate.merge(c.aggregate)
                 merged[i].contacts += c.contacts
@@ -323,6 +332,7 @@ struct BulkRecords {
             }
         }
         lists[0] = merged.map { (Array($0.id.utf8), $0.aggregate.encoded()) }.sorted { bytesPrecede($0.key, $1.key) }
+        for (key, value) in lists[0] { fingerprint.add(.term(key, value)) }
         let byPrefix = merged.map { (StoreLayout.campaignPrefix($0.id), $0) }.sorted { bytesPrecede($0.0, $1.0) }
         for (_, c) in byPrefix {
             lists[1] += c.contacts.sorted { bytesPrecede($0.key, $1.key) }

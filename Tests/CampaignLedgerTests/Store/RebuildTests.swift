@@ -61,6 +61,28 @@ import Testing
         #expect(try ledger.verify().isOK)
     }
 
+    /// Every build not dropped has three databases open in each process; a store at the limit
+    /// still opens and lists them, and a further rebuild asks to drop old ones (exit 69).
+    @Test func aStoreAtTheBuildLimitOpensAndAsksToDrop() throws {
+        let path = newStorePath()
+        do {
+            let ledger = try Ledger(.init(path: path))
+            try ledger.importLines(history(campaigns: 1, contacts: 3))
+            for _ in 2...LedgerStore.maxLiveBuilds { _ = try ledger.rebuild(activate: false) }
+            #expect {
+                try ledger.rebuild(activate: false)
+            } throws: { error in
+                guard let e = error as? LedgerError, case .unavailable(let text) = e else { return false }
+                return e.exitCode == 69 && text.contains("projections drop")
+            }
+        }
+        let reopened = try Ledger(.init(path: path))
+        #expect(try reopened.builds().count == LedgerStore.maxLiveBuilds)
+        try reopened.drop(build: 2)
+        #expect(try reopened.rebuild(activate: false).build == LedgerStore.maxLiveBuilds + 1)
+        #expect(try reopened.verify().isOK)
+    }
+
     @Test func anInterruptedRebuildIsResumed() throws {
         let ledger = try makeLedger()
         try ledger.importLines(history())
