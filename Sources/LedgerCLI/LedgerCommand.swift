@@ -21,6 +21,7 @@ struct LedgerCommand: ParsableCommand {
               ledger contact show CAMPAIGN ID     one contact's state and why
               ledger verify                       check the hash chain, indexes and projections
             """,
+        version: "campaign-ledger \(Ledger.version) (record format \(EventRecord.version), projection rules \(BuiltInProjection.rulesID))",
         subcommands: [
             DemoCommand.self, ImportCommand.self, AppendCommand.self, ExportCommand.self,
             CampaignCommand.self, ContactCommand.self, MetricsCommand.self, HistoryCommand.self,

@@ -29,6 +29,14 @@ import Testing
         #expect(k.stderr.contains("c99"))
     }
 
+    @Test func versionNamesTheRecordFormatAndRules() throws {
+        let r = try CLI.run(["--version"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.hasPrefix("campaign-ledger "), "\(r)")
+        #expect(r.stdout.contains("record format 1"), "\(r)")
+        #expect(r.stdout.contains("projection rules campaign-projections/"), "\(r)")
+    }
+
     @Test func usageErrorsExit64() throws {
         let (dir, store) = try Fixture.importedStore()
         let file = try dir.write("x.jsonl", Fixture.text)

@@ -15,6 +15,9 @@ import Metrics
 /// One `Ledger` per store per process is enough; it is `Sendable` and safe to share. Several
 /// processes may open the same store.
 public final class Ledger: Sendable {
+    /// This library's version.
+    public static let version = "0.1.0"
+
     /// How to open a ledger.
     public struct Configuration: Sendable {
         /// The store directory.
