@@ -93,6 +93,25 @@ public struct RecordView {
         guard r.i == bytes.count else { throw r.error("\(bytes.count - r.i) unexpected bytes after the record") }
     }
 
+    /// The contact id's bytes of a record, found without reading the rest of it; nil when the
+    /// record has no contact, or is malformed (then `init` says what is wrong). A fold of a share
+    /// of the contacts skips the other shares' records with this.
+    public static func contactBytes(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        var r = RecordReader(p: bytes)
+        do {
+            _ = try r.skip(58, "header")  // version, type, position, recordedAt, hash, atNanos
+            let presence = UInt16(try r.byte("presence")) << 8 | UInt16(try r.byte("presence"))
+            guard presence & EventRecord.Bit.contact.mask != 0 else { return nil }
+            for _ in 0..<(presence & EventRecord.Bit.id.mask != 0 ? 3 : 2) {  // campaign, at, id
+                _ = try r.skip(Int(try r.u32("length")), "string")
+            }
+            let n = Int(try r.u32("contact"))
+            return UnsafeRawBufferPointer(rebasing: bytes[try r.skip(n, "contact")..<r.i])
+        } catch {
+            return nil
+        }
+    }
+
     /// The bytes of a string of the record (empty when absent).
     @inline(__always)
     func raw(_ t: Text) -> UnsafeRawBufferPointer {

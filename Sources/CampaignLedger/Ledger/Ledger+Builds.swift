@@ -187,10 +187,12 @@ extension Ledger {
         let shares = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
         /// Folds one share of the contacts; `report` is called after each read transaction.
         @Sendable func fold(_ share: Int, report: (UInt64) throws -> Void) throws -> BulkRecords.Part {
-            var projector = Projector(deferringMetrics: true, share: .init(index: share, count: shares))
+            let share = Projector.Share(index: share, count: shares)
+            var projector = Projector(deferringMetrics: true, share: share)
             var next: UInt64 = 1
+            let ours = { (record: UnsafeRawBufferPointer) in RecordView.contactBytes(record).map(share.owns) ?? true }
             while next <= head {
-                let read = try store.scan(from: next, limit: max(chunk, 100_000)) { view in
+                let read = try store.scan(from: next, limit: max(chunk, 100_000), keep: shares > 1 ? ours : nil) { view in
                     if view.position <= head { projector.apply(view) }
                 }
                 guard let last = read else { break }

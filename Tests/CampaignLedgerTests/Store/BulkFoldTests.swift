@@ -64,7 +64,12 @@ import Testing
         let decoded = Projector(events)
         var inPlace = Projector()
         for e in events {
-            EventRecord.encode(e).withUnsafeBytes { bytes in inPlace.apply(try! RecordView(bytes)) }
+            EventRecord.encode(e).withUnsafeBytes { bytes in
+                inPlace.apply(try! RecordView(bytes))
+                // The shares' quick look at the contact finds the same id, or none.
+                #expect(RecordView.contactBytes(bytes).map { String(decoding: $0, as: UTF8.self) } == e.event.contact)
+                #expect(RecordView.contactBytes(UnsafeRawBufferPointer(rebasing: bytes.dropLast(1))) == nil || e.event.contact != nil)
+            }
         }
         for c in decoded.campaigns {
             #expect(inPlace.campaignShow(c.id) == decoded.campaignShow(c.id))
