@@ -7,11 +7,13 @@ struct RebuildCommand: ParsableCommand {
         commandName: "rebuild",
         abstract: "Replay the whole history into a new projection build while the ledger stays live.",
         discussion: """
-            Reads the log from position 1 in chunks, each applied in a short transaction with the
-            build's checkpoint, so appends (from this or other processes) go on and an interrupted
-            rebuild resumes where it stopped. When caught up it activates the new build atomically,
-            unless --no-activate. Old builds stay until `ledger projections drop`: rolling back is
-            `ledger projections activate OLD`.
+            First a bulk phase: the log up to the current head is read sequentially and folded in
+            memory (on up to four cores; memory grows with contacts, not events), and the new
+            build's records are written sorted. Then a catch-up applies what was appended
+            meanwhile (from this or other processes) in short transactions with the build's
+            checkpoint, so an interrupted rebuild resumes where it stopped. When caught up it
+            activates the new build atomically, unless --no-activate. Old builds stay until
+            `ledger projections drop`: rolling back is `ledger projections activate OLD`.
 
             Blue-green deployment of new projection rules (docs/operations.md):
               ledger rebuild --no-activate      # with the new binary
@@ -22,13 +24,19 @@ struct RebuildCommand: ParsableCommand {
     var noActivate = false
     @Flag(help: "Compare the new build's fingerprint with the active one's first (same rules); exit 1 if they differ.")
     var verify = false
+    @Option(help: ArgumentHelp("Threads for the bulk phase, 1 to 64 (default: the cores, at most 4).", valueName: "n"))
+    var threads: Int?
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be 1 to 64") }
+    }
 
     func run() throws {
         try CampaignLedgerCLI.run {
             let ledger = try storeOptions.open(writes: true)
-            let summary = try ledger.rebuild(activate: !noActivate, verify: verify) { p in
+            let summary = try ledger.rebuild(activate: !noActivate, verify: verify, threads: threads) { p in
                 let left = Double(p.head - min(p.head, p.checkpoint))
                 let eta = p.eventsPerSecond > 0 ? String(format: "%.0f s", left / p.eventsPerSecond) : "–"
                 Terminal.progress("build \(p.build): \(p.checkpoint)/\(p.head) events, \(Int(p.eventsPerSecond)) events/s, ETA \(eta)")

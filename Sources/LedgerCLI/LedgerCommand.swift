@@ -108,10 +108,13 @@ static func run(_ body: () throws -> Void) throws {
 }
 }
 
-/// Opens a ledger for a command: warnings only in its log (the command prints its own summaries).
+/// Opens a ledger for a command: warnings only in its log (the command prints its own
+/// summaries), unless `LEDGER_LOG_LEVEL` names another level (`info` shows the phases of a
+/// rebuild, `debug` more).
 func openLedger(path: String, create: Bool, writes: Bool = true) throws -> Ledger {
     var logger = Logger(label: "ledger")
-    logger.logLevel = .warning
+    let level = ProcessInfo.processInfo.environment["LEDGER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) }
+    logger.logLevel = level ?? .warning
     var configuration = Ledger.Configuration(path: path, createIfMissing: create, logger: logger)
     configuration.catchUpOnOpen = writes
     return try Ledger(configuration)

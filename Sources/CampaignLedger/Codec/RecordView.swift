@@ -160,4 +160,10 @@ extension RecordView: ContactReport {
     public var code: String? { string(spans.code) }
     public var reason: String? { string(spans.reason) }
     public var providerRef: String? { string(spans.providerRef) }
+
+    public func providerRef(reusing current: String?) -> String? {
+        guard spans.providerRef.isPresent else { return nil }
+        if var current, current.withUTF8({ equals(spans.providerRef, UnsafeRawBufferPointer($0)) }) { return current }
+        return providerRef
+    }
 }

@@ -10,6 +10,13 @@ public protocol ContactReport {
     var code: String? { get }
     var reason: String? { get }
     var providerRef: String? { get }
+    /// `providerRef`, as `current` when it is the same text (so a fold reading records in place
+    /// keeps one copy of a reference that every callback of a message repeats).
+    func providerRef(reusing current: String?) -> String?
+}
+
+extension ContactReport {
+    public func providerRef(reusing current: String?) -> String? { providerRef }
 }
 
 extension Event: ContactReport {}
@@ -78,7 +85,7 @@ public struct ContactFold: Sendable, Hashable {
     public mutating func apply(_ event: some ContactReport, position: UInt64, family: ChannelFamily) {
         reports += 1
         lastPosition = position
-        let providerRef = event.providerRef
+        let providerRef = event.providerRef(reusing: lastProviderRef)
         if let providerRef { lastProviderRef = providerRef }
         switch event.type {
         case .contactAdded:

@@ -93,17 +93,20 @@ extension Ledger {
         }
     }
 
-    /// Replays the whole log into a new build (DESIGN.md §4) while appends go on: reads the log
-    /// sequentially in chunks and applies each chunk in its own short write transaction with
-    /// the build's checkpoint (so a rebuild interrupted by Ctrl-C or a crash resumes from there),
-    /// catches up with appends made meanwhile, and in the final transaction — caught up to the
-    /// head — marks it ready and, unless `activate` is false, makes it the answering build.
+    /// Replays the whole log into a new build (DESIGN.md §4) while appends go on. The built-in
+    /// projections are first bulk-loaded (see `bulkLoad`: the log up to the head folded in memory
+    /// on `threads` threads — default the cores, at most four — and written sorted); then the
+    /// log from the build's checkpoint is applied in chunks, each in its own short write
+    /// transaction with the checkpoint (so a rebuild interrupted by Ctrl-C or a crash resumes
+    /// from there), catching up with appends made meanwhile; in the final transaction — caught up
+    /// to the head — the build is marked ready and, unless `activate` is false, made the
+    /// answering build.
     /// With `verify`, the new build's fingerprint is compared with the active build's at the same
     /// position first (when both have the same rules); a mismatch leaves the active build alone.
     /// A second rebuild of the same store at the same time fails with `LedgerError.unavailable`.
     public func rebuild(
         projection: String = BuiltInProjection.name, activate: Bool = true, verify: Bool = false,
-        chunk: Int = 20_000, progress: ((BuildProgress) throws -> Void)? = nil
+        chunk: Int = 20_000, threads: Int? = nil, progress: ((BuildProgress) throws -> Void)? = nil
     ) throws -> RebuildSummary {
         let rules: (version: Int, id: String)
         if projection == BuiltInProjection.name {
@@ -142,7 +145,8 @@ extension Ledger {
         }
         try store.openBuild(created)
         if created.isBuiltIn && created.checkpoint == 0 {
-            try bulkLoad(number, chunk: chunk, progress: progress)
+            let shares = threads ?? min(4, ProcessInfo.processInfo.activeProcessorCount)
+            try bulkLoad(number, chunk: chunk, shares: max(1, shares), progress: progress)
         }
         let startCheckpoint: UInt64 = 0
         let outcome = try catchUp(number, chunk: chunk, progress: progress) { txn, info in
@@ -175,16 +179,17 @@ extension Ledger {
     /// The bulk phase of a built-in rebuild: reads the log up to the current head sequentially,
     /// in read transactions of at most `max(chunk, 100 000)` records, each record in place (a
     /// report copies only the strings its contact keeps); folds it in memory (heap grows with
-    /// contacts, not events), in parallel on up to four cores, each folding a share of the
+    /// contacts, not events), in parallel on `shares` threads, each folding a share of the
     /// contacts; and writes every database of the build in key order, with `MDB_APPEND`, in
     /// transactions of at most 50 000 records. The checkpoint is set only by the last of them, so
     /// an interrupted bulk phase starts over.
-    private func bulkLoad(_ number: UInt32, chunk: Int, progress: ((BuildProgress) throws -> Void)?) throws {
+    private func bulkLoad(
+        _ number: UInt32, chunk: Int, shares: Int, progress: ((BuildProgress) throws -> Void)?
+    ) throws {
         let storage = try store.storage(number)
         let head = try store.head().position
         let started = DispatchTime.now().uptimeNanoseconds
         let store = self.store
-        let shares = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
         /// Folds one share of the contacts; `report` is called after each read transaction.
         @Sendable func fold(_ share: Int, report: (UInt64) throws -> Void) throws -> BulkRecords.Part {
             let share = Projector.Share(index: share, count: shares)
@@ -222,7 +227,15 @@ extension Ledger {
         group.wait()
         var parts = [try own.get()]
         for share in 1..<shares { parts.append(try others.withLock { $0[share]! }.get()) }
+        let folded = DispatchTime.now().uptimeNanoseconds
         let records = BulkRecords(parts)
+        let merged = DispatchTime.now().uptimeNanoseconds
+        defer {
+            func ms(_ from: UInt64, _ to: UInt64) -> String { "\((to - from) / 1_000_000) ms" }
+            let written = DispatchTime.now().uptimeNanoseconds
+            configuration.logger.info(
+                "bulk phase of build \(number): \(head) events folded in \(ms(started, folded)) by \(shares) threads, merged in \(ms(folded, merged)), \(records.lists.map(\.count).reduce(0, +)) records written in \(ms(merged, written))")
+        }
         let databases = [storage.campaigns, storage.contacts, storage.timings]
         var cursor = (database: 0, index: 0)
         repeat {
