@@ -36,7 +36,7 @@ struct GenerateCommand: ParsableCommand {
             Data("trace: \(lines) lines, \(campaigns) campaigns × \(contacts) contacts\n".utf8))
         emit("trace_events", Double(lines))
         emit("trace_campaigns", Double(campaigns))
-        emit("trace_contacts_per_campaign", Double(contacts))
+        emit("trace_contacts", Double(campaigns * contacts))
     }
 
     /// Campaigns and contacts per campaign giving about `events` events: the generator's events

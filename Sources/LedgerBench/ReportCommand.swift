@@ -22,10 +22,10 @@ struct ReportCommand: ParsableCommand {
         let stats = values.mapValues(Stat.init)
         var out = ""
         for (key, value) in note.compactMap(Self.split) { out += "\(key): \(value)\n" }
-        out += "\n" + pad("figure", 58) + pad("median", 14, right: true) + pad("min – max", 26, right: true) + "  n\n"
+        out += "\n" + pad("figure", 66) + pad("median", 14, right: true) + pad("min – max", 26, right: true) + "  n\n"
         for figure in Figure.all {
             guard let s = stats[figure.metric] else { continue }
-            out += pad("\(figure.label) (\(figure.unit))", 58) + pad(format(s.median), 14, right: true)
+            out += pad("\(figure.label) (\(figure.unit))", 66) + pad(format(s.median), 14, right: true)
                 + pad("\(format(s.min)) – \(format(s.max))", 26, right: true) + "  \(s.count)\n"
         }
         out += "\n" + pad("ratio (ours / baseline, medians)", 70) + pad("value", 10, right: true) + "  target\n"
@@ -113,13 +113,14 @@ struct Figure {
 
     static let all: [Figure] = [
         Figure(metric: "trace_events", label: "trace: events", unit: "events"),
+        Figure(metric: "trace_campaigns", label: "trace: campaigns", unit: "campaigns"),
         Figure(metric: "trace_contacts", label: "trace: contacts", unit: "contacts"),
         Figure(metric: "import_cli_eps", label: "ledger import (CLI, wall clock incl. start)", unit: "events/s"),
         Figure(metric: "import_cli_reported_eps", label: "ledger import (as the summary reports it)", unit: "events/s"),
         Figure(metric: "import_api_eps", label: "library API import, no JSON (appendAndWait, 10 k)", unit: "events/s"),
         Figure(metric: "rebuild_eps", label: "rebuild in process", unit: "events/s"),
-        Figure(metric: "rebuild_heap_mb", label: "rebuild peak heap growth, trace", unit: "MiB"),
-        Figure(metric: "rebuild_heap_mb_more_events", label: "rebuild peak heap growth, trace + late reports", unit: "MiB"),
+        Figure(metric: "rebuild_heap_mb", label: "rebuild peak heap (RssAnon) growth, trace", unit: "MiB"),
+        Figure(metric: "rebuild_heap_mb_more_events", label: "rebuild peak heap (RssAnon) growth, + late reports", unit: "MiB"),
         Figure(metric: "rebuild_events_more_events", label: "events in trace + late reports", unit: "events"),
         Figure(metric: "rebuild_cli_eps", label: "ledger rebuild (CLI)", unit: "events/s"),
         Figure(metric: "rebuild_cli_maxrss_mb", label: "ledger rebuild max RSS (incl. mapped store pages)", unit: "MiB"),
