@@ -9,14 +9,13 @@ struct ExtendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extend", abstract: "Append late status reports for every contact of a trace (more events, same contacts).")
 
-    @Option(help: "The JSON Lines trace the store was imported from.") var trace: String
-    @Option(help: "The imported store.") var store: String
+    @OptionGroup var files: TraceAndStore
     @Option(help: "Reports to append per contact.") var perContact = 6
 
     func run() throws {
-        let parsed = try Trace(path: trace)
+        let parsed = try Trace(path: files.trace)
         let channels = parsed.channels
-        let ledger = try openLedger(store)
+        let ledger = try openLedger(files.store)
         var batch: [Event] = []
         var appended = 0
         for round in 0..<perContact {

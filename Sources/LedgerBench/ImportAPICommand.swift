@@ -9,13 +9,12 @@ struct ImportAPICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-api", abstract: "Append a trace's events through the library API (no JSON) into a new store.")
 
-    @Option(help: "The JSON Lines trace.") var trace: String
-    @Option(help: "The store to create (must not exist).") var store: String
+    @OptionGroup var files: TraceAndStore
     @Option(help: "Events per append request (one transaction).") var batch = 10_000
 
     func run() throws {
-        let events = try Trace(path: trace).events
-        let ledger = try openLedger(store)
+        let events = try Trace(path: files.trace).events
+        let ledger = try openLedger(files.store)
         let start = now()
         var appended = 0
         var index = 0

@@ -56,7 +56,13 @@ struct Trace {
     }
 }
 
-/// Opens a store for the benchmark (its logs silenced).
+/// Opens (or creates) a store for the benchmark.
 func openLedger(_ path: String) throws -> Ledger {
     try Ledger(.init(path: path))
+}
+
+/// `--trace` and `--store`, shared by the commands that work on a trace and a store.
+struct TraceAndStore: ParsableArguments {
+    @Option(help: "The JSON Lines trace (from `ledger-bench generate`).") var trace: String
+    @Option(help: "The store (created when absent).") var store: String
 }

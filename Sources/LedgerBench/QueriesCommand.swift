@@ -8,16 +8,15 @@ struct QueriesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queries", abstract: "Point queries (contact, campaign) per second in process.")
 
-    @Option(help: "The JSON Lines trace the store was imported from.") var trace: String
-    @Option(help: "The imported store.") var store: String
+    @OptionGroup var files: TraceAndStore
     @Option(help: "Seconds per kind of query.") var seconds = 2.0
 
     func run() throws {
-        let parsed = try Trace(path: trace)
+        let parsed = try Trace(path: files.trace)
         let contacts = parsed.contacts
         let campaigns = Array(parsed.channels.keys).sorted()
         guard !contacts.isEmpty else { throw ValidationError("the trace adds no contact") }
-        let ledger = try openLedger(store)
+        let ledger = try openLedger(files.store)
         var random = SystemRandomNumberGenerator()
 
         var found = 0

@@ -30,22 +30,22 @@ struct ReportCommand: ParsableCommand {
         }
         out += "\n" + pad("ratio (ours / baseline, medians)", 70) + pad("value", 10, right: true) + "  target\n"
         var ratios: [[String: Any]] = []
-        for ratio in Ratio.all {
-            guard let a = stats[ratio.ours]?.median, let b = stats[ratio.baseline]?.median, b != 0 else { continue }
-            let r = a / b
+        for target in Target.all {
+            guard let a = stats[target.ours]?.median else { continue }
+            var value = a
+            if let baseline = target.baseline {
+                guard let b = stats[baseline]?.median, b != 0 else { continue }
+                value = a / b
+            }
             var verdict = "reported"
-            if let t = ratio.atLeast { verdict = "≥ \(format(t)): " + (r >= t ? "met" : "MISSED") }
-            if let t = ratio.atMost { verdict = "≤ \(format(t)): " + (r <= t ? "met" : "MISSED") }
-            out += pad(ratio.label, 70) + pad(String(format: "%.2f", r), 10, right: true) + "  \(verdict)\n"
-            ratios.append(["label": ratio.label, "ours": ratio.ours, "baseline": ratio.baseline, "value": r, "verdict": verdict])
-        }
-        for target in Absolute.all {
-            guard let v = stats[target.metric]?.median else { continue }
-            let ok = target.atLeast.map { v >= $0 } ?? target.atMost.map { v <= $0 } ?? true
-            let bound = target.atLeast.map { "≥ \(format($0))" } ?? target.atMost.map { "≤ \(format($0))" } ?? ""
-            let verdict = "\(bound): \(ok ? "met" : "MISSED")"
-            out += pad(target.label, 70) + pad(format(v), 10, right: true) + "  \(verdict)\n"
-            ratios.append(["label": target.label, "metric": target.metric, "value": v, "verdict": verdict])
+            if let t = target.atLeast { verdict = "≥ \(format(t)): " + (value >= t ? "met" : "MISSED") }
+            if let t = target.atMost { verdict = "≤ \(format(t)): " + (value <= t ? "met" : "MISSED") }
+            let shown = target.baseline == nil ? format(value) : String(format: "%.2f", value)
+            out += pad(target.label, 70) + pad(shown, 10, right: true) + "  \(verdict)\n"
+            ratios.append([
+                "label": target.label, "ours": target.ours, "baseline": target.baseline ?? "", "value": value,
+                "verdict": verdict,
+            ])
         }
         print(out, terminator: "")
         if let json {
@@ -147,42 +147,32 @@ struct Figure {
     ]
 }
 
-/// A ratio of two figures' medians, with its DESIGN §6 target when it has one.
-struct Ratio {
+/// A ratio of two figures' medians (or, without a baseline, one figure), with its DESIGN §6
+/// target when it has one.
+struct Target {
     var label: String
     var ours: String
-    var baseline: String
+    var baseline: String?
     var atLeast: Double?
     var atMost: Double?
 
-    static let all: [Ratio] = [
-        Ratio(label: "ledger import / C writer of the same records", ours: "import_cli_eps", baseline: "c_equiv_eps", atLeast: 0.7),
-        Ratio(label: "ledger import / eventsourcing bulk save", ours: "import_cli_eps", baseline: "peer_save_bulk_eps", atLeast: 2),
-        Ratio(label: "ledger import / C append + update", ours: "import_cli_eps", baseline: "c_append_rmw_eps"),
-        Ratio(label: "ledger import / C plain append", ours: "import_cli_eps", baseline: "c_append_eps"),
-        Ratio(label: "API import / C writer of the same records", ours: "import_api_eps", baseline: "c_equiv_eps"),
-        Ratio(label: "API import / eventsourcing bulk save", ours: "import_api_eps", baseline: "peer_save_bulk_eps"),
-        Ratio(label: "rebuild / C cursor scan", ours: "rebuild_eps", baseline: "c_scan_eps"),
-        Ratio(label: "rebuild / eventsourcing replay", ours: "rebuild_eps", baseline: "peer_replay_eps"),
-        Ratio(label: "rebuild heap: trace + late reports / trace (same contacts)", ours: "rebuild_heap_mb_more_events",
-              baseline: "rebuild_heap_mb", atMost: 1.25),
-        Ratio(label: "  (events: trace + late reports / trace)", ours: "rebuild_events_more_events", baseline: "trace_events"),
-        Ratio(label: "64-task appends / one fsync per event", ours: "append64_eps", baseline: "c_fsync_eps", atLeast: 10),
-        Ratio(label: "64-task appends / eventsourcing one at a time", ours: "append64_eps", baseline: "peer_save_single_eps"),
-        Ratio(label: "store bytes / JSON Lines export bytes", ours: "store_bytes_per_event", baseline: "jsonl_bytes_per_event"),
-        Ratio(label: "compacted backup bytes / JSON Lines export bytes", ours: "compact_bytes_per_event", baseline: "jsonl_bytes_per_event"),
-    ]
-}
-
-/// An absolute DESIGN §6 target.
-struct Absolute {
-    var label: String
-    var metric: String
-    var atLeast: Double?
-    var atMost: Double?
-
-    static let all: [Absolute] = [
-        Absolute(label: "rebuild events/s", metric: "rebuild_eps", atLeast: 1_000_000),
-        Absolute(label: "one-shot ledger contact show, ms (well under 50)", metric: "cli_contact_show_ms", atMost: 50),
+    static let all: [Target] = [
+        Target(label: "ledger import / C writer of the same records", ours: "import_cli_eps", baseline: "c_equiv_eps", atLeast: 0.7),
+        Target(label: "ledger import / eventsourcing bulk save", ours: "import_cli_eps", baseline: "peer_save_bulk_eps", atLeast: 2),
+        Target(label: "ledger import / C append + update", ours: "import_cli_eps", baseline: "c_append_rmw_eps"),
+        Target(label: "ledger import / C plain append", ours: "import_cli_eps", baseline: "c_append_eps"),
+        Target(label: "API import / C writer of the same records", ours: "import_api_eps", baseline: "c_equiv_eps"),
+        Target(label: "API import / eventsourcing bulk save", ours: "import_api_eps", baseline: "peer_save_bulk_eps"),
+        Target(label: "rebuild events/s", ours: "rebuild_eps", atLeast: 1_000_000),
+        Target(label: "rebuild / C cursor scan", ours: "rebuild_eps", baseline: "c_scan_eps"),
+        Target(label: "rebuild / eventsourcing replay", ours: "rebuild_eps", baseline: "peer_replay_eps"),
+        Target(label: "rebuild heap: trace + late reports / trace (same contacts)", ours: "rebuild_heap_mb_more_events",
+               baseline: "rebuild_heap_mb", atMost: 1.25),
+        Target(label: "  (events: trace + late reports / trace)", ours: "rebuild_events_more_events", baseline: "trace_events"),
+        Target(label: "64-task appends / one fsync per event", ours: "append64_eps", baseline: "c_fsync_eps", atLeast: 10),
+        Target(label: "64-task appends / eventsourcing one at a time", ours: "append64_eps", baseline: "peer_save_single_eps"),
+        Target(label: "one-shot ledger contact show, ms (well under 50)", ours: "cli_contact_show_ms", atMost: 50),
+        Target(label: "store bytes / JSON Lines export bytes", ours: "store_bytes_per_event", baseline: "jsonl_bytes_per_event"),
+        Target(label: "compacted backup bytes / JSON Lines export bytes", ours: "compact_bytes_per_event", baseline: "jsonl_bytes_per_event"),
     ]
 }
