@@ -40,7 +40,7 @@ struct ReportCommand: ParsableCommand {
             var verdict = "reported"
             if let t = target.atLeast { verdict = "≥ \(format(t)): " + (value >= t ? "met" : "MISSED") }
             if let t = target.atMost { verdict = "≤ \(format(t)): " + (value <= t ? "met" : "MISSED") }
-            let shown = target.baseline == nil ? format(value) : String(format: "%.2f", value)
+            let shown = target.baseline == nil ? format(value) : String(format: value < 0.1 ? "%.3f" : "%.2f", value)
             out += pad(target.label, 70) + pad(shown, 10, right: true) + "  \(verdict)\n"
             ratios.append([
                 "label": target.label, "ours": target.ours, "baseline": target.baseline ?? "", "value": value,
