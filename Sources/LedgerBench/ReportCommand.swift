@@ -4,6 +4,8 @@ import Foundation
 
 /// Turns the collected `metric<TAB>value` lines of every round into the table of medians,
 /// min–max and ratios against the baselines of the same run, and optionally a JSON document.
+/// A ratio of two figures measured once per round is the median of the per-round ratios (each
+/// round's pair ran minutes apart under the same load); otherwise the ratio of the medians.
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Print the table of medians, min–max and ratios (ours / baseline).")
@@ -28,20 +30,27 @@ struct ReportCommand: ParsableCommand {
             out += pad("\(figure.label) (\(figure.unit))", 66) + pad(format(s.median), 14, right: true)
                 + pad("\(format(s.min)) – \(format(s.max))", 26, right: true) + "  \(s.count)\n"
         }
-        out += "\n" + pad("ratio (ours / baseline, medians)", 70) + pad("value", 10, right: true) + "  target\n"
+        out += "\n" + pad("ratio (ours / baseline; median of per-round ratios)", 70) + pad("value", 10, right: true) + "  target\n"
         var ratios: [[String: Any]] = []
         for target in Target.all {
-            guard let a = stats[target.ours]?.median else { continue }
-            var value = a
+            guard let ours = stats[target.ours] else { continue }
+            var value = ours.median
+            var range = ""
             if let baseline = target.baseline {
-                guard let b = stats[baseline]?.median, b != 0 else { continue }
-                value = a / b
+                guard let base = stats[baseline], base.median != 0 else { continue }
+                value = ours.median / base.median
+                // Measured in every round: pair them, so a round's load hits both sides alike.
+                if ours.count == base.count, ours.count > 1 {
+                    let paired = Stat(zip(ours.values, base.values).map { $0 / $1 })
+                    value = paired.median
+                    range = String(format: "  (rounds %.3g – %.3g)", paired.min, paired.max)
+                }
             }
             var verdict = "reported"
             if let t = target.atLeast { verdict = "≥ \(format(t)): " + (value >= t ? "met" : "MISSED") }
             if let t = target.atMost { verdict = "≤ \(format(t)): " + (value <= t ? "met" : "MISSED") }
             let shown = target.baseline == nil ? format(value) : String(format: value < 0.1 ? "%.3f" : "%.2f", value)
-            out += pad(target.label, 70) + pad(shown, 10, right: true) + "  \(verdict)\n"
+            out += pad(target.label, 70) + pad(shown, 10, right: true) + "  \(verdict)\(range)\n"
             ratios.append([
                 "label": target.label, "ours": target.ours, "baseline": target.baseline ?? "", "value": value,
                 "verdict": verdict,
