@@ -154,7 +154,7 @@ say "rebuild with more events and the same contacts"
 for build in $("$ledger" projections list --store "$store" --json | grep -o '"build":[0-9]*' | cut -d: -f2); do
   "$ledger" projections drop "$build" --store "$store" > /dev/null 2>&1 || true
 done
-"$lb" extend --trace "$trace" --store "$store" --per-contact 3 2> /dev/null
+"$lb" extend --trace "$trace" --store "$store" --per-contact 6 2> /dev/null
 "$ledger" stats --store "$store" --json > "$work/stats-more.json"
 record rebuild_events_more_events "$(field events "$work/stats-more.json")"
 "$lb" rebuild --store "$store" --label _more_events >> "$results" 2> /dev/null
