@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "CampaignLedger", targets: ["CampaignLedger"]),
         .executable(name: "ledger", targets: ["LedgerCLI"]),
+        .executable(name: "ledger-bench", targets: ["LedgerBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,6 +52,15 @@ let package = Package(
                 "CampaignLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The benchmark's in-process measurements (tools/bench.sh runs it; docs/performance.md).
+        .executableTarget(
+            name: "LedgerBench",
+            dependencies: [
+                "CampaignLedger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
