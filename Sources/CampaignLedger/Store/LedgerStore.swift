@@ -432,9 +432,11 @@ final class LedgerStore: Sendable {
         return record
     }
 
+    /// 16 random bytes from the system's CSPRNG: two 64-bit draws (each a system call here, so
+    /// not one per byte).
     static func randomSalt() -> [UInt8] {
         var g = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
+        return (g.next() as UInt64).bigEndianBytes + (g.next() as UInt64).bigEndianBytes
     }
 
     // MARK: Redeliveries
