@@ -312,6 +312,7 @@ final class LedgerStore: Sendable {
     ) throws -> [Result<[AppendOutcome], LedgerError>] {
         var head = try head(txn)
         var validator = Validator(layout: layout, head: head.position)
+        validator.reserveCapacity(requests.reduce(0) { $0 + $1.events.count })
         var projections: [BuildApplier] = []
         for info in try buildInfos(txn) where info.status == .ready && info.checkpoint == head.position {
             if let applier = try applier(info) { projections.append(applier) }

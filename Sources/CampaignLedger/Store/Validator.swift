@@ -40,6 +40,12 @@ struct Validator {
         self.requestStart = head + 1
     }
 
+    /// Makes room for `events` more admitted events, so the id index is not rehashed as it grows.
+    mutating func reserveCapacity(_ events: Int) {
+        ids.reserveCapacity(ids.count + events)
+        admitted.reserveCapacity(admitted.count + events)
+    }
+
     /// Starts judging a new request (one atomic unit: a batch of an import, an append call).
     mutating func beginRequest() {
         forgetUndo()
