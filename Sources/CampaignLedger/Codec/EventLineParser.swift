@@ -199,12 +199,15 @@ private struct Line {
 
     /// Unicode category Cc: U+0000–U+001F and U+007F–U+009F (in UTF-8: C2 80 … C2 9F).
     static func hasControl(_ s: String) -> Bool {
-        var previous: UInt8 = 0
-        for b in s.utf8 {
-            if b < 0x20 || b == 0x7F || (previous == 0xC2 && b >= 0x80 && b <= 0x9F) { return true }
-            previous = b
+        var text = s
+        return text.withUTF8 { utf8 in
+            var previous: UInt8 = 0
+            for b in utf8 {
+                if b < 0x20 || b == 0x7F || (previous == 0xC2 && b >= 0x80 && b <= 0x9F) { return true }
+                previous = b
+            }
+            return false
         }
-        return false
     }
 
     func instant(_ text: String, field: String) throws(InputError) -> Int64 {
