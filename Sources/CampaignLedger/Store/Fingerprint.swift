@@ -12,8 +12,7 @@ struct Fingerprint: Sendable, Hashable {
 
     init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 32 else { return nil }
-        let b = Array(bytes)
-        limbs = (0..<4).map { i in UInt64(bigEndianBytes: Array(b[(i * 8)..<(i * 8 + 8)]))! }
+        for (k, b) in bytes.enumerated() { limbs[k / 8] = limbs[k / 8] << 8 | UInt64(b) }
     }
 
     var bytes: [UInt8] { limbs.flatMap(\.bigEndianBytes) }
@@ -22,7 +21,7 @@ struct Fingerprint: Sendable, Hashable {
         var hasher = SHA256()
         hasher.update(data: key)
         hasher.update(data: Array(value))
-        return Fingerprint(bytes: Array(hasher.finalize()))!
+        return hasher.finalize().withUnsafeBytes { Fingerprint(bytes: $0)! }
     }
 
     mutating func add(_ other: Fingerprint) {
