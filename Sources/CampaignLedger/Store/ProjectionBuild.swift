@@ -164,6 +164,8 @@ final class ProjectionBatch {
             self.record = record
             self.original = original
         }
+        /// Works on the record in place (reading it through the box's property would copy it).
+        func update<R>(_ body: (inout Record) throws -> R) rethrows -> R { try body(&record) }
     }
     private var campaigns: [String: Touched<CampaignAggregate>] = [:]
     private var contacts: [ContactIdentity: Touched<ContactFold>] = [:]
@@ -228,11 +230,16 @@ final class ProjectionBatch {
         }
         let id = ContactIdentity(campaign: event.campaign, contact: contact)
         let touched = try fold(id, txn)
-        let family = campaign.record.family
-        let old = touched.record.contribution(family: family)
-        touched.record.apply(event, position: record.position, family: family)
-        let new = touched.record.contribution(family: family)
-        campaign.record.replace(old, with: new)
+        let (old, new) = campaign.update { aggregate in
+            touched.update { fold in
+                let family = aggregate.family
+                let old = fold.contribution(family: family)
+                fold.apply(event, position: record.position, family: family)
+                let new = fold.contribution(family: family)
+                aggregate.replace(old, with: new)
+                return (old, new)
+            }
+        }
         try moveTiming(.deliver, old?.timeToDeliver, new?.timeToDeliver, id, txn)
         try moveTiming(.read, old?.timeToRead, new?.timeToRead, id, txn)
     }
