@@ -69,8 +69,8 @@ struct Validator {
     }
 
     private mutating func forgetUndo() {
-        campaignUndo.removeAll(keepingCapacity: true)
-        contactUndo.removeAll(keepingCapacity: true)
+        if !campaignUndo.isEmpty { campaignUndo.removeAll(keepingCapacity: true) }
+        if !contactUndo.isEmpty { contactUndo.removeAll(keepingCapacity: true) }
     }
 
     private mutating func setCampaign(_ id: String, _ entry: CampaignRegistryEntry) {
