@@ -147,8 +147,10 @@ private struct Line {
         guard let m = member(.type), m.kind != .null else { throw InputError(field: "type", message: "missing") }
         guard m.kind == .string else { throw InputError(field: "type", message: "must be a string") }
         let raw = bytes(m.valueStart + 1, m.valueEnd - 1)
-        let decoded = m.valueHasEscape ? JSONString.decode(raw) : Array(raw)
-        guard let type = EventType.allCases.first(where: { $0.rawValue.utf8.elementsEqual(decoded) }) else {
+        let found = m.valueHasEscape
+            ? JSONString.decode(raw).withUnsafeBytes { Line.types.value(named: $0) } : Line.types.value(named: raw)
+        guard let type = found else {
+            let decoded = m.valueHasEscape ? JSONString.decode(raw) : Array(raw)
             throw InputError(field: "type", message: "unknown event type \"\(String(decoding: decoded, as: UTF8.self))\"")
         }
         return type
@@ -197,12 +199,15 @@ private struct Line {
 
     /// Unicode category Cc: U+0000–U+001F and U+007F–U+009F (in UTF-8: C2 80 … C2 9F).
     static func hasControl(_ s: String) -> Bool {
-        var previous: UInt8 = 0
-        for b in s.utf8 {
-            if b < 0x20 || b == 0x7F || (previous == 0xC2 && b >= 0x80 && b <= 0x9F) { return true }
-            previous = b
+        var text = s
+        return text.withUTF8 { utf8 in
+            var previous: UInt8 = 0
+            for b in utf8 {
+                if b < 0x20 || b == 0x7F || (previous == 0xC2 && b >= 0x80 && b <= 0x9F) { return true }
+                previous = b
+            }
+            return false
         }
-        return false
     }
 
     func instant(_ text: String, field: String) throws(InputError) -> Int64 {
@@ -216,7 +221,8 @@ private struct Line {
     /// A JSON number without fraction or exponent, ≥ 1 (and ≤ `max`): `1.0`, `2e0` and `true`
     /// are not integers here.
     func positiveInteger(_ m: StrictJSON.Member, field: String, max: UInt64?) throws(InputError) -> UInt64 {
-        let rule = "must be an integer ≥ 1" + (max.map { " and ≤ \(Line.grouped(String($0)))" } ?? "")
+        // The messages are made only for a bad value: most lines have a good one.
+        var rule: String { "must be an integer ≥ 1" + (max.map { " and ≤ \(Line.grouped(String($0)))" } ?? "") }
         guard m.kind == .number, m.flag, p[m.valueStart] != UInt8(ascii: "-") else {
             throw InputError(field: field, message: rule)
         }
@@ -229,7 +235,7 @@ private struct Line {
             value = sum
             overflow = o1 || o2
         }
-        let text = Line.grouped(String(decoding: digits, as: UTF8.self))
+        var text: String { Line.grouped(String(decoding: digits, as: UTF8.self)) }
         guard !(value == 0 && !overflow) else { throw InputError(field: field, message: rule) }
         if let max, overflow || value > max {
             throw InputError(field: field, message: "must be at most \(Line.grouped(String(max))), is \(text)")
@@ -273,6 +279,9 @@ private struct Line {
         return text
     }
 
+    static let types = RawValueTable(EventType.allCases)
+    static let states = RawValueTable(ContactState.allCases)
+
     func channel(_ s: String) throws(InputError) -> Channel {
         guard let c = Channel.allCases.first(where: { $0.rawValue.utf8.elementsEqual(s.utf8) }) else {
             throw InputError(field: "channel", message: "unknown channel \"\(s)\"; use whatsapp, sms or telephone")
@@ -284,7 +293,8 @@ private struct Line {
     /// `contact.added`/`contact.removed` produce. Whether it fits the campaign's family is a
     /// ledger check.
     func status(_ s: String) throws(InputError) -> ContactState {
-        guard let state = ContactState.allCases.first(where: { $0.rawValue.utf8.elementsEqual(s.utf8) }) else {
+        var text = s
+        guard let state = text.withUTF8({ Line.states.value(named: UnsafeRawBufferPointer($0)) }) else {
             throw InputError(field: "status", message: "unknown status \"\(s)\"")
         }
         switch state {
@@ -293,5 +303,22 @@ private struct Line {
         default:
             return state
         }
+    }
+}
+
+/// The cases of a string enumeration by their raw values' UTF-8 bytes: a lookup compares bytes
+/// (no Unicode normalization, no `String` made per candidate).
+struct RawValueTable<Value: RawRepresentable & Sendable>: Sendable where Value.RawValue == String {
+    private let entries: [(name: [UInt8], value: Value)]
+
+    init(_ values: [Value]) {
+        entries = values.map { (Array($0.rawValue.utf8), $0) }
+    }
+
+    func value(named bytes: UnsafeRawBufferPointer) -> Value? {
+        for entry in entries where entry.name.count == bytes.count && entry.name.elementsEqual(bytes) {
+            return entry.value
+        }
+        return nil
     }
 }

@@ -46,7 +46,9 @@ public enum EventRecord {
         precondition(r.addressSalt == nil || r.addressSalt!.count == 16, "an address salt has 16 bytes")
         let e = r.event
         var out: [UInt8] = []
-        out.reserveCapacity(96 + e.campaign.utf8.count + e.at.utf8.count + (e.meta?.utf8.count ?? 0))
+        out.reserveCapacity(
+            160 + e.campaign.utf8.count + e.at.utf8.count + (e.id?.utf8.count ?? 0) + (e.contact?.utf8.count ?? 0)
+                + (e.meta?.utf8.count ?? 0))
         out.append(version)
         out.append(e.type.code)
         put(r.position, &out)
@@ -92,16 +94,19 @@ public enum EventRecord {
     }
 
     static func put(_ v: UInt64, _ out: inout [UInt8]) {
-        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
+        withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
     }
 
     static func put32(_ v: UInt32, _ out: inout [UInt8]) {
-        for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
+        withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) }
     }
 
     static func putString(_ s: String, _ out: inout [UInt8]) {
-        put32(UInt32(s.utf8.count), &out)
-        out.append(contentsOf: s.utf8)
+        var s = s
+        s.withUTF8 { utf8 in
+            put32(UInt32(utf8.count), &out)
+            out.append(contentsOf: utf8)
+        }
     }
 
     /// Reads a record. Every length and code is checked: a truncated, extended or corrupted

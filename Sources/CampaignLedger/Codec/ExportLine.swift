@@ -65,7 +65,7 @@ public enum ExportLine {
 
     /// digest(n) = SHA-256(canonical bytes of event n).
     public static func digest(_ r: RecordedEvent) -> [UInt8] {
-        Array(SHA256.hash(data: canonicalBytes(r)))
+        SHA256.hash(data: canonicalBytes(r)).withUnsafeBytes { Array($0) }
     }
 
     /// hash(n) = SHA-256(hash(n−1) ‖ digest(n)); hash(0) is 32 zero bytes (`genesis`).
@@ -73,7 +73,7 @@ public enum ExportLine {
         var h = SHA256()
         h.update(data: previous)
         h.update(data: digest)
-        return Array(h.finalize())
+        return h.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// hash(0): 32 zero bytes.
@@ -83,8 +83,9 @@ public enum ExportLine {
     public static func addressDigest(salt: [UInt8], address: String) -> String {
         var h = SHA256()
         h.update(data: salt)
-        h.update(data: Array(address.utf8))
-        return Hex.encode(Array(h.finalize()))
+        var text = address
+        text.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return h.finalize().withUnsafeBytes { Hex.encode($0) }
     }
 
     /// `{` and every member up to `recordedAt`, without the closing brace.
@@ -99,7 +100,8 @@ public enum ExportLine {
             first = false
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            out.append(contentsOf: #"":"#.utf8)
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
         }
         func string(_ name: StaticString, _ value: String?) {
             guard let value else { return }

@@ -32,19 +32,30 @@ enum JSONCanonical {
     /// escaping of export lines and canonical bytes (DESIGN.md §3).
     static func appendString<C: Collection<UInt8>>(_ utf8: C, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for b in utf8 {
-            switch b {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                out.append(UInt8(ascii: "\\"))
-                out.append(b)
-            case ..<0x20:
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30])
-                out.append(contentsOf: hex2(b).utf8)
-            default:
-                out.append(b)
-            }
+        if utf8.withContiguousStorageIfAvailable({ appendEscaped($0, to: &out) }) == nil {
+            Array(utf8).withUnsafeBufferPointer { appendEscaped($0, to: &out) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The body of `appendString`: the runs between bytes that need escaping are copied whole
+    /// (most strings need no escape at all, and byte-by-byte appends dominated export and hashing).
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var runStart = 0
+        for i in 0..<bytes.count {
+            let b = bytes[i]
+            guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+            if b < 0x20 {
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30])
+                out.append(contentsOf: hex2(b).utf8)
+            } else {
+                out.append(UInt8(ascii: "\\"))
+                out.append(b)
+            }
+            runStart = i + 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
     }
 
     /// The canonical text of a number token.

@@ -80,6 +80,7 @@ extension Ledger {
             throw LedgerError.usage("--restore needs an empty store; \(path) holds \(head) events")
         }
         var validator = Validator(layout: store.layout, head: head)
+        validator.reserveCapacity(lines.count)
         var index = 0
         while index < lines.count {
             let end = min(index + 10_000, lines.count)

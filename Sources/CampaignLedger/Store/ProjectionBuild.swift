@@ -165,8 +165,20 @@ final class ProjectionBatch {
     let build: BuildStorage
     private var info: BuildInfo
     /// Touched records with the bytes they had in the store (nil: new), for the fingerprint.
-    private var campaigns: [String: (aggregate: CampaignAggregate, original: [UInt8]?)] = [:]
-    private var contacts: [ContactIdentity: (fold: ContactFold, original: [UInt8]?)] = [:]
+    /// Boxed, so that an event updates its records in place instead of copying them out of the
+    /// dictionary and back (a copy of an aggregate's metrics on every event).
+    private final class Touched<Record> {
+        var record: Record
+        let original: [UInt8]?
+        init(_ record: Record, original: [UInt8]?) {
+            self.record = record
+            self.original = original
+        }
+        /// Works on the record in place (reading it through the box's property would copy it).
+        func update<R>(_ body: (inout Record) throws -> R) rethrows -> R { try body(&record) }
+    }
+    private var campaigns: [String: Touched<CampaignAggregate>] = [:]
+    private var contacts: [ContactIdentity: Touched<ContactFold>] = [:]
 
     init(build: BuildStorage, info: BuildInfo) {
         self.build = build
@@ -175,25 +187,35 @@ final class ProjectionBatch {
 
     var checkpoint: UInt64 { info.checkpoint }
 
-    private func aggregate(_ id: String, _ txn: borrowing Transaction) throws -> (aggregate: CampaignAggregate, original: [UInt8]?)? {
+    /// The touched campaign record, loaded from the store on first touch; nil when absent.
+    private func aggregate(_ id: String, _ txn: borrowing Transaction) throws -> Touched<CampaignAggregate>? {
         if let cached = campaigns[id] { return cached }
         guard let bytes = try txn.get(build.campaigns, Array(id.utf8)) else { return nil }
+        let touched: Touched<CampaignAggregate>
         do {
-            return (try CampaignAggregate(decoding: bytes), bytes)
+            touched = Touched(try CampaignAggregate(decoding: bytes), original: bytes)
         } catch {
             throw LedgerError.corrupted("campaign record of \(quoted(id)) in build \(build.number): \(error)")
         }
+        campaigns[id] = touched
+        return touched
     }
 
-    private func loadFold(_ id: ContactIdentity, _ txn: borrowing Transaction) throws -> (fold: ContactFold, original: [UInt8]?) {
-        guard let bytes = try txn.get(build.contacts, StoreLayout.contactKey(id.campaign, id.contact)) else {
-            return (ContactFold(), nil)
+    /// The touched contact record, loaded from the store on first touch (a new fold when absent).
+    private func fold(_ id: ContactIdentity, _ txn: borrowing Transaction) throws -> Touched<ContactFold> {
+        if let cached = contacts[id] { return cached }
+        let touched: Touched<ContactFold>
+        if let bytes = try txn.get(build.contacts, StoreLayout.contactKey(id.campaign, id.contact)) {
+            do {
+                touched = Touched(try ContactFold(decoding: bytes), original: bytes)
+            } catch {
+                throw LedgerError.corrupted("contact record of \(id.campaign)/\(id.contact) in build \(build.number): \(error)")
+            }
+        } else {
+            touched = Touched(ContactFold(), original: nil)
         }
-        do {
-            return (try ContactFold(decoding: bytes), bytes)
-        } catch {
-            throw LedgerError.corrupted("contact record of \(id.campaign)/\(id.contact) in build \(build.number): \(error)")
-        }
+        contacts[id] = touched
+        return touched
     }
 
     func apply(_ record: RecordedEvent, _ txn: borrowing Transaction) throws {
@@ -201,30 +223,33 @@ final class ProjectionBatch {
         defer { info.checkpoint = record.position }
         if event.type == .campaignCreated {
             if let agg = CampaignAggregate(created: event) {
-                let original = try aggregate(event.campaign, txn)?.original
-                campaigns[event.campaign] = (agg, original)
+                if let existing = try aggregate(event.campaign, txn) {
+                    existing.record = agg
+                } else {
+                    campaigns[event.campaign] = Touched(agg, original: nil)
+                }
             }
             return
         }
-        guard let found = try aggregate(event.campaign, txn) else {
+        guard let campaign = try aggregate(event.campaign, txn) else {
             throw LedgerError.corrupted("event at position \(record.position) names campaign \(quoted(event.campaign)), which build \(build.number) does not have")
         }
-        var agg = found.aggregate
-        let originalAgg = found.original
         guard event.type.isContactEvent, let contact = event.contact else {
-            agg.applyLifecycle(event)
-            campaigns[event.campaign] = (agg, originalAgg)
+            campaign.record.applyLifecycle(event)
             return
         }
         let id = ContactIdentity(campaign: event.campaign, contact: contact)
-        var (fold, originalFold) = try contacts[id] ?? loadFold(id, txn)
-        let family = agg.family
-        let old = fold.contribution(family: family)
-        fold.apply(event, position: record.position, family: family)
-        let new = fold.contribution(family: family)
-        agg.replace(old, with: new)
-        contacts[id] = (fold, originalFold)
-        campaigns[event.campaign] = (agg, originalAgg)
+        let touched = try fold(id, txn)
+        let (old, new) = campaign.update { aggregate in
+            touched.update { fold in
+                let family = aggregate.family
+                let old = fold.contribution(family: family)
+                fold.apply(event, position: record.position, family: family)
+                let new = fold.contribution(family: family)
+                aggregate.replace(old, with: new)
+                return (old, new)
+            }
+        }
         try moveTiming(.deliver, old?.timeToDeliver, new?.timeToDeliver, id, txn)
         try moveTiming(.read, old?.timeToRead, new?.timeToRead, id, txn)
     }
@@ -249,14 +274,14 @@ final class ProjectionBatch {
     func flush(_ txn: borrowing Transaction, layout: StoreLayout) throws {
         for (id, entry) in campaigns {
             let key = Array(id.utf8)
-            let value = entry.aggregate.encoded()
+            let value = entry.record.encoded()
             if let original = entry.original { info.fingerprint.subtract(.term(key, original)) }
             info.fingerprint.add(.term(key, value))
             try txn.put(build.campaigns, key, value)
         }
         for (id, entry) in contacts {
             let key = StoreLayout.contactKey(id.campaign, id.contact)
-            let value = entry.fold.encoded()
+            let value = entry.record.encoded()
             if let original = entry.original { info.fingerprint.subtract(.term(key, original)) }
             info.fingerprint.add(.term(key, value))
             try txn.put(build.contacts, key, value)

@@ -11,71 +11,98 @@ enum Admission: Sendable {
 /// Judges events against the ledger's state and the valid events before them (domain.md §5),
 /// and resolves their id-independent defaults (the attempt, domain.md §3).
 ///
-/// State comes from three layers: the *request* layer (the events of the request being judged),
-/// the *batch* layer (requests already accepted in this transaction or dry run) and the store
-/// underneath. A rejected request is forgotten by dropping its layer, so nothing of it counts.
+/// State comes from what this transaction (or dry run) changed, kept in memory, over the store
+/// underneath. Requests are atomic units (a batch of an import, an append call): while one is
+/// judged, every change it makes is noted with the value it replaced, so a rejected request is
+/// forgotten by putting those values back, and nothing of it counts.
 struct Validator {
-    private struct Layer {
-        var campaigns: [String: CampaignRegistryEntry] = [:]
-        var contacts: [ContactIdentity: ContactRegistryEntry] = [:]
-        var ids: [String: (position: UInt64, event: Event)] = [:]
-    }
-
     private let layout: StoreLayout
-    private var batch = Layer()
-    private var request = Layer()
+    /// Registry entries changed by the accepted requests and the current one.
+    private var campaigns: [String: CampaignRegistryEntry] = [:]
+    private var contacts: [ContactIdentity: ContactRegistryEntry] = [:]
+    /// The position of each id admitted for appending here (not yet in the store's `event_ids`).
+    private var ids: [String: UInt64] = [:]
+    /// The events admitted for appending, in position order from `firstPosition`: what a
+    /// re-delivery of one of them is compared with.
+    private var admitted: [Event] = []
+    private let firstPosition: UInt64
+    /// The current request's changes, each with the value it replaced (nil: none), in order.
+    private var campaignUndo: [(id: String, previous: CampaignRegistryEntry?)] = []
+    private var contactUndo: [(id: ContactIdentity, previous: ContactRegistryEntry?)] = []
     /// The position the next accepted event gets.
     private(set) var nextPosition: UInt64
+    private var requestStart: UInt64
 
     init(layout: StoreLayout, head: UInt64) {
         self.layout = layout
+        self.firstPosition = head + 1
         self.nextPosition = head + 1
+        self.requestStart = head + 1
+    }
+
+    /// Makes room for `events` more admitted events, so the id index is not rehashed as it grows.
+    mutating func reserveCapacity(_ events: Int) {
+        ids.reserveCapacity(ids.count + events)
+        admitted.reserveCapacity(admitted.count + events)
     }
 
     /// Starts judging a new request (one atomic unit: a batch of an import, an append call).
     mutating func beginRequest() {
-        request = Layer()
+        forgetUndo()
         requestStart = nextPosition
     }
 
-    private var requestStart: UInt64 = 1
-
     /// Keeps what the current request changed.
     mutating func acceptRequest() {
-        batch.campaigns.merge(request.campaigns) { $1 }
-        batch.contacts.merge(request.contacts) { $1 }
-        batch.ids.merge(request.ids) { $1 }
-        request = Layer()
+        forgetUndo()
     }
 
     /// Forgets what the current request changed, and the positions it would have used.
     mutating func rejectRequest() {
-        request = Layer()
+        for change in campaignUndo.reversed() { campaigns[change.id] = change.previous }
+        for change in contactUndo.reversed() { contacts[change.id] = change.previous }
+        let kept = Int(requestStart - firstPosition)
+        for event in admitted[kept...] { ids[event.id!] = nil }
+        admitted.removeSubrange(kept...)
+        forgetUndo()
         nextPosition = requestStart
     }
 
-    /// Everything changed by accepted requests, for writing the registry at the end of a batch.
-    var changedCampaigns: [String: CampaignRegistryEntry] { batch.campaigns }
-    var changedContacts: [ContactIdentity: ContactRegistryEntry] { batch.contacts }
+    private mutating func forgetUndo() {
+        if !campaignUndo.isEmpty { campaignUndo.removeAll(keepingCapacity: true) }
+        if !contactUndo.isEmpty { contactUndo.removeAll(keepingCapacity: true) }
+    }
 
-    // MARK: Lookups through the layers
+    private mutating func setCampaign(_ id: String, _ entry: CampaignRegistryEntry) {
+        campaignUndo.append((id, campaigns.updateValue(entry, forKey: id)))
+    }
+
+    private mutating func setContact(_ id: ContactIdentity, _ entry: ContactRegistryEntry) {
+        contactUndo.append((id, contacts.updateValue(entry, forKey: id)))
+    }
+
+    /// Everything changed by accepted requests, for writing the registry at the end of a batch.
+    var changedCampaigns: [String: CampaignRegistryEntry] { campaigns }
+    var changedContacts: [ContactIdentity: ContactRegistryEntry] { contacts }
+
+    // MARK: Lookups: this transaction's changes, then the store
 
     private func campaign(_ id: String, _ txn: borrowing Transaction) throws -> CampaignRegistryEntry? {
-        if let c = request.campaigns[id] ?? batch.campaigns[id] { return c }
+        if let c = campaigns[id] { return c }
         return try StoreLayout.registryCampaignKey(id).withUnsafeBytes { key in
             try txn.get(layout.registry, key).flatMap(CampaignRegistryEntry.init)
         }
     }
 
     private func contact(_ id: ContactIdentity, _ txn: borrowing Transaction) throws -> ContactRegistryEntry? {
-        if let c = request.contacts[id] ?? batch.contacts[id] { return c }
+        if let c = contacts[id] { return c }
         return try StoreLayout.registryContactKey(id.campaign, id.contact).withUnsafeBytes { key in
             try txn.get(layout.registry, key).flatMap(ContactRegistryEntry.init)
         }
     }
 
     private func existing(id: String, _ txn: borrowing Transaction) throws -> (position: UInt64, event: Event)? {
-        if let hit = request.ids[id] ?? batch.ids[id] { return hit }
+        if let position = ids[id] { return (position, admitted[Int(position - firstPosition)]) }
         guard let raw = try txn.get(layout.eventIDs, Array(id.utf8)),
             let position = UInt64(bigEndianBytes: raw)
         else { return nil }
@@ -106,7 +133,8 @@ struct Validator {
         var event = event
         try checkRules(&event, txn)
         let position = nextPosition
-        request.ids[id] = (position, event)
+        ids[id] = position
+        admitted.append(event)
         nextPosition += 1
         return .append(event, position: position)
     }
@@ -119,20 +147,20 @@ struct Validator {
                 throw InputError(field: "campaign", message: "campaign \(quoted(cid)) already exists")
             }
             guard let channel = event.channel else { throw InputError(field: "channel", message: "missing") }
-            request.campaigns[cid] = CampaignRegistryEntry(channel: channel, phase: .notStarted)
+            setCampaign(cid, CampaignRegistryEntry(channel: channel, phase: .notStarted))
             return
         }
         guard var c = try campaign(cid, txn) else {
             throw InputError(field: "campaign", message: "unknown campaign \(quoted(cid)); create it first")
         }
-        if let allowed = Self.allowedPhases[event.type], !allowed.contains(c.phase) {
+        if let allowed = Self.allowedPhases(event.type), !allowed.contains(c.phase) {
             throw InputError(
                 field: "type",
                 message: "\(event.type.rawValue) is not allowed while the campaign is \(c.phase.words)")
         }
-        if let next = Self.phaseAfter[event.type] {
+        if let next = Self.phaseAfter(event.type) {
             c.phase = next
-            request.campaigns[cid] = c
+            setCampaign(cid, c)
             return
         }
         guard let contactID = event.contact else { throw InputError(field: "contact", message: "missing") }
@@ -141,12 +169,12 @@ struct Validator {
         switch event.type {
         case .contactAdded:
             if known != nil { throw InputError(field: "contact", message: "contact already in the campaign") }
-            request.contacts[key] = ContactRegistryEntry(removed: false, highestAttempt: 0)
+            setContact(key, ContactRegistryEntry(removed: false, highestAttempt: 0))
         case .contactRemoved:
             guard var k = known else { throw InputError(field: "contact", message: "unknown contact; add it first") }
             if k.removed { throw InputError(field: "contact", message: "contact already removed") }
             k.removed = true
-            request.contacts[key] = k
+            setContact(key, k)
         case .contactStatus:
             guard var k = known else { throw InputError(field: "contact", message: "unknown contact; add it first") }
             guard let status = event.status else { throw InputError(field: "status", message: "missing") }
@@ -159,27 +187,37 @@ struct Validator {
                 event.attempt = status == .retryScheduled ? hi + 1 : max(hi, 1)
             }
             k.highestAttempt = max(k.highestAttempt, UInt32(event.attempt!))
-            request.contacts[key] = k
+            setContact(key, k)
         default:
             preconditionFailure("campaign events are handled above")
         }
     }
 
-    /// The phases in which an event is allowed (domain.md §5); contact.status: any phase.
-    private static let allowedPhases: [EventType: Set<CampaignRegistryEntry.Phase>] = [
-        .campaignStarted: [.notStarted],
-        .campaignPaused: [.sending],
-        .campaignResumed: [.paused],
-        .campaignFinished: [.sending, .paused],
-        .campaignCanceled: [.notStarted, .sending, .paused],
-        .contactAdded: [.notStarted, .sending, .paused],
-        .contactRemoved: [.notStarted, .paused],
-    ]
+    /// The phases in which an event is allowed (domain.md §5); nil: any phase (contact.status,
+    /// campaign.created).
+    private static func allowedPhases(_ type: EventType) -> [CampaignRegistryEntry.Phase]? {
+        switch type {
+        case .campaignStarted: [.notStarted]
+        case .campaignPaused: [.sending]
+        case .campaignResumed: [.paused]
+        case .campaignFinished: [.sending, .paused]
+        case .campaignCanceled: [.notStarted, .sending, .paused]
+        case .contactAdded: [.notStarted, .sending, .paused]
+        case .contactRemoved: [.notStarted, .paused]
+        case .campaignCreated, .contactStatus: nil
+        }
+    }
 
-    private static let phaseAfter: [EventType: CampaignRegistryEntry.Phase] = [
-        .campaignStarted: .sending, .campaignPaused: .paused, .campaignResumed: .sending,
-        .campaignFinished: .ended, .campaignCanceled: .ended,
-    ]
+    /// The campaign's phase after a lifecycle event; nil for the other events.
+    private static func phaseAfter(_ type: EventType) -> CampaignRegistryEntry.Phase? {
+        switch type {
+        case .campaignStarted: .sending
+        case .campaignPaused: .paused
+        case .campaignResumed: .sending
+        case .campaignFinished, .campaignCanceled: .ended
+        case .campaignCreated, .contactAdded, .contactRemoved, .contactStatus: nil
+        }
+    }
 }
 
 /// A contact's identity: the pair (campaign, contact).
