@@ -247,15 +247,14 @@ extension Ledger {
                 var at = cursor
                 var written = 0
                 while at.database < databases.count, written < 50_000 {
-                    let list = records.lists[at.database]
-                    guard at.index < list.count else {
-                        at = (at.database + 1, 0)
-                        continue
+                    try records.lists[at.database].withUnsafeBufferPointer { list in
+                        let end = min(list.count, at.index + 50_000 - written)
+                        for (key, value) in list[at.index..<end] {
+                            try txn.put(databases[at.database], key, value, flags: .append)
+                        }
+                        written += end - at.index
+                        at = end == list.count ? (at.database + 1, 0) : (at.database, end)
                     }
-                    let (key, value) = list[at.index]
-                    try txn.put(databases[at.database], key, value, flags: .append)
-                    at.index += 1
-                    written += 1
                 }
                 if at.database == databases.count {
                     guard var info = try store.buildInfo(number, txn) else {

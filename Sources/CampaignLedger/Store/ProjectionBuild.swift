@@ -318,20 +318,25 @@ struct BulkRecords {
         /// shares are folded in parallel (a sum does not depend on the order).
         var fingerprint = Fingerprint()
 
-        /// `projector` must have settled its metrics.
+        /// `projector` must have settled its metrics. Each campaign's records are sorted here,
+        /// where shares are folded in parallel.
         init(_ projector: Projector) {
             for entry in projector.campaigns {
                 let prefix = StoreLayout.campaignPrefix(entry.id)
                 let family = entry.aggregate.family
                 var c = Campaign(id: entry.id, aggregate: entry.aggregate)
                 c.contacts.reserveCapacity(entry.folds.count)
-                for k in entry.folds.indices {
-                    let id = entry.ids.idBytes(k)
-                    c.contacts.append((StoreLayout.contactKey(prefix: prefix, id), entry.folds[k].encoded()))
-                    guard let t = entry.folds[k].contribution(family: family) else { continue }
-                    if let d = t.timeToDeliver { c.timings.append((BuildStorage.timingKey(prefix: prefix, .deliver, d, id), [])) }
-                    if let r = t.timeToRead { c.timings.append((BuildStorage.timingKey(prefix: prefix, .read, r, id), [])) }
+                entry.folds.withUnsafeBufferPointer { folds in  // no copy of a fold per contact
+                    for k in folds.indices {
+                        let id = entry.ids.idBytes(k)
+                        c.contacts.append((StoreLayout.contactKey(prefix: prefix, id), folds[k].encoded()))
+                        guard let t = folds[k].contribution(family: family) else { continue }
+                        if let d = t.timeToDeliver { c.timings.append((BuildStorage.timingKey(prefix: prefix, .deliver, d, id), [])) }
+                        if let r = t.timeToRead { c.timings.append((BuildStorage.timingKey(prefix: prefix, .read, r, id), [])) }
+                    }
                 }
+                c.contacts.sort { bytesPrecede($0.key, $1.key) }
+                c.timings.sort { bytesPrecede($0.key, $1.key) }
                 for (key, value) in c.contacts { fingerprint.add(.term(key, value)) }
                 for (key, value) in c.timings { fingerprint.add(.term(key, value)) }
                 campaigns.append(c)
@@ -346,23 +351,45 @@ struct BulkRecords {
 
     init(_ parts: [Part]) {
         guard let first = parts.first else { return }
-        var merged = first.campaigns
+        var aggregates = first.campaigns.map(\.aggregate)
         fingerprint = first.fingerprint
         for part in parts.dropFirst() {
             fingerprint.add(part.fingerprint)
-            for (i, c) in part.campaigns.enumerated() {
-                merged[i].aggregate.merge(c.aggregate)
-                merged[i].contacts += c.contacts
-                merged[i].timings += c.timings
-            }
+            for (i, c) in part.campaigns.enumerated() { aggregates[i].merge(c.aggregate) }
         }
-        lists[0] = merged.map { (Array($0.id.utf8), $0.aggregate.encoded()) }.sorted { bytesPrecede($0.key, $1.key) }
+        lists[0] = zip(first.campaigns, aggregates).map { (Array($0.id.utf8), $1.encoded()) }
+            .sorted { bytesPrecede($0.key, $1.key) }
         for (key, value) in lists[0] { fingerprint.add(.term(key, value)) }
-        let byPrefix = merged.map { (StoreLayout.campaignPrefix($0.id), $0) }.sorted { bytesPrecede($0.0, $1.0) }
-        for (_, c) in byPrefix {
-            lists[1] += c.contacts.sorted { bytesPrecede($0.key, $1.key) }
-            lists[2] += c.timings.sorted { bytesPrecede($0.key, $1.key) }
+        let byPrefix = first.campaigns.indices.map { (StoreLayout.campaignPrefix(first.campaigns[$0].id), $0) }
+            .sorted { bytesPrecede($0.0, $1.0) }
+        for (_, i) in byPrefix {
+            lists[1] += Self.merge(parts.map { $0.campaigns[i].contacts })
+            lists[2] += Self.merge(parts.map { $0.campaigns[i].timings })
         }
+    }
+
+    /// One sorted list of the records of sorted lists (whose keys are distinct).
+    static func merge(_ runs: [[Record]]) -> [Record] {
+        var runs = runs.filter { !$0.isEmpty }
+        while runs.count > 1 {
+            let (a, b) = (runs.removeLast(), runs.removeLast())
+            var out: [Record] = []
+            out.reserveCapacity(a.count + b.count)
+            var (i, j) = (0, 0)
+            while i < a.count && j < b.count {
+                if bytesPrecede(a[i].key, b[j].key) {
+                    out.append(a[i])
+                    i += 1
+                } else {
+                    out.append(b[j])
+                    j += 1
+                }
+            }
+            out += a[i...]
+            out += b[j...]
+            runs.append(out)
+        }
+        return runs.first ?? []
     }
 }
 
