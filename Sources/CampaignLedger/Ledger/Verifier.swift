@@ -112,6 +112,7 @@ extension Ledger {
         } else if stored.hash != report.head.hash && !chainBroken {
             problems.append(VerifyProblem(position: last, message: "the stored head hash differs from the chain"))
         }
+        let logProblems = problems
         if let checkpoint, !checkpointSeen {
             problems.append(VerifyProblem(
                 position: checkpoint.position, message: "the checkpoint's position is not in the log (it ends at \(last))"))
@@ -148,10 +149,14 @@ extension Ledger {
                 problems.append(VerifyProblem(position: nil, message: "`\(name)` has \(seen) entries for \(wanted.count) events"))
             }
         }
-        // Projections against a fresh fold.
+        // Projections against a fresh fold — of an intact log only: a fold of a damaged log
+        // differs everywhere the damage reaches, and would name an earlier contact's position
+        // instead of the damaged event's.
         let checkpointPosition = try self.checkpoint(build, txn)
         if checkpointPosition > last {
             problems.append(VerifyProblem(position: checkpointPosition, message: "the projection checkpoint points past the last event (\(last))"))
+        } else if !logProblems.isEmpty {
+            problems.append(VerifyProblem(position: nil, message: "projections not compared with a fold: the log itself is damaged"))
         } else if checkpointPosition == last {
             problems += try compareProjections(projector, build, txn)
         }
