@@ -50,6 +50,7 @@ extension Ledger {
         var campaignStream = Set<[UInt8]>()
         var contactStream = Set<[UInt8]>()
         var checkpointSeen = false
+        var checkpointProblems: [VerifyProblem] = []
         var chainBroken = false
         try txn.forEach(layout.events) { key, value in
             guard let position = UInt64(bigEndianBytes: key), key.count == 8 else {
@@ -86,7 +87,7 @@ extension Ledger {
             if let checkpoint, checkpoint.position == position {
                 checkpointSeen = true
                 if hash != checkpoint.hash {
-                    problems.append(VerifyProblem(
+                    checkpointProblems.append(VerifyProblem(
                         position: position,
                         message: "the history up to the checkpoint was changed: hash \(hex(hash)), checkpoint \(hex(checkpoint.hash))"))
                 }
@@ -113,6 +114,7 @@ extension Ledger {
             problems.append(VerifyProblem(position: last, message: "the stored head hash differs from the chain"))
         }
         let logProblems = problems
+        problems += checkpointProblems
         if let checkpoint, !checkpointSeen {
             problems.append(VerifyProblem(
                 position: checkpoint.position, message: "the checkpoint's position is not in the log (it ends at \(last))"))
