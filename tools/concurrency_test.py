@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,7 @@ import time
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TOOLS)
 from check_evidence import canonical, members  # noqa: E402
-from crash_test import find_ledger  # noqa: E402
+from crash_test import find_ledger, finish  # noqa: E402
 
 
 class Failure(Exception):
@@ -196,9 +195,7 @@ class Run:
             print(f"concurrency_test: FAILED: data.mdb is {file_bytes} bytes, {figures['growth']}× its compacted "
                   f"copy (limit {self.args.max_growth}×)", file=sys.stderr)
             return 1
-        print(json.dumps(figures) if self.args.json else "ok: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
-        shutil.rmtree(self.work, ignore_errors=True)
-        return 0
+        return finish(figures, self.args.json, self.work)
 
 
 def main():

@@ -49,6 +49,13 @@ def find_ledger(given):
     sys.exit("crash_test: build first (swift build -c release), or pass --ledger PATH")
 
 
+def finish(figures, as_json, work):
+    """Prints a run's figures (one JSON object, or an `ok:` line), removes its directory, returns 0."""
+    print(json.dumps(figures) if as_json else "ok: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
 class Harness:
     def __init__(self, args):
         self.args = args
@@ -256,10 +263,7 @@ class Harness:
         self.figures["head"] = self.head
         self.figures["maxDelay"] = round(self.args.max_delay, 2)
         self.figures["seconds"] = round(time.time() - started, 1)
-        print(json.dumps(self.figures) if self.args.json else
-              "ok: " + ", ".join(f"{k} {v}" for k, v in self.figures.items()))
-        shutil.rmtree(self.work, ignore_errors=True)
-        return 0
+        return finish(self.figures, self.args.json, self.work)
 
 
 def main():
@@ -269,7 +273,7 @@ def main():
     ap.add_argument("--appenders", type=int, default=3, help="concurrent appending threads (default 3)")
     ap.add_argument("--contacts", type=int, default=2000, help="contacts per import file: 3N+2 lines (default 2000)")
     ap.add_argument("--batch-size", type=int, default=1000, help="import --batch-size (default 1000)")
-    ap.add_argument("--max-delay", type=float, help="latest kill moment in seconds (default: 2.5 × an import's time)")
+    ap.add_argument("--max-delay", type=float, help="latest kill moment in seconds (default: 1.2 × round 0's import time)")
     ap.add_argument("--rebuild-every", type=int, default=5, help="rebuild --verify every N rounds (default 5)")
     ap.add_argument("--ledger", help="the ledger binary (default .build/release/ledger, else debug)")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
