@@ -52,29 +52,22 @@ import Testing
         #expect(report.problems.first?.position == target, "\(report.problems)")
     }
 
-    @Test func aDeletedEventInTheMiddleIsNamed() throws {
+    @Test(arguments: ["first", "middle", "last"])
+    func aDeletedEventIsNamed(which: String) throws {
         let (path, head) = try Self.store()
-        let target = head / 3
+        let target: UInt64 = switch which {
+        case "first": 1
+        case "last": head
+        default: head / 3
+        }
         let report = try Self.tamper(path) { txn, events in
             let deleted = try txn.delete(events, Self.key(target))
             #expect(deleted)
         }
         #expect(!report.isOK)
-        #expect(report.problems.first?.position == target, "\(report.problems)")
-        #expect(report.problems.first?.message.contains("missing") == true, "\(report.problems)")
-    }
-
-    @Test func aDeletedFirstOrLastEventIsNamed() throws {
-        for which in ["first", "last"] {
-            let (path, head) = try Self.store()
-            let target: UInt64 = which == "first" ? 1 : head
-            let report = try Self.tamper(path) { txn, events in
-                let deleted = try txn.delete(events, Self.key(target))
-            #expect(deleted)
-            }
-            #expect(!report.isOK)
-            #expect(report.problems.first?.position == target, "\(which): \(report.problems)")
-        }
+        #expect(report.problems.first?.position == target, "\(which): \(report.problems)")
+        let says = which == "last" ? "were deleted" : "missing"
+        #expect(report.problems.first?.message.contains(says) == true, "\(which): \(report.problems)")
     }
 
     /// Deleting an event and renumbering every later one (rewriting their keys and the position
