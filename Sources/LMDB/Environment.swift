@@ -199,9 +199,21 @@ public final class Environment: @unchecked Sendable {
                 try growMap()
                 continue
             }
-            try check(commit)
+            try check(diskFullAsENOSPC(commit))
             return result
         }
+    }
+
+    /// LMDB 0.9.24 reports a commit whose page write came up short as `EIO` (`mdb_page_flush`:
+    /// "short write, filesystem full?"): that is how a disk that fills up in the middle of a
+    /// commit shows. When the filesystem holding the store is (nearly) full afterwards, the code
+    /// becomes `ENOSPC`, so callers can say what happened; a real I/O error stays `EIO`.
+    private func diskFullAsENOSPC(_ rc: Int32) -> Int32 {
+        guard rc == EIO else { return rc }
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0 else { return rc }
+        let freeBytes = UInt64(fs.f_bfree) * UInt64(fs.f_frsize)
+        return freeBytes < 1 << 20 ? ENOSPC : rc
     }
 
     // MARK: Map size

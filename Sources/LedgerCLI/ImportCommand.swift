@@ -36,6 +36,10 @@ struct ImportCommand: ParsableCommand {
         "Where --skip-invalid writes rejected lines (default: FILE.rejects.jsonl).", valueName: "file"))
     var rejects: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Events per transaction, 1 to 10000 (default 10000); smaller batches commit sooner.", valueName: "n"))
+    var batchSize = 10_000
+
     @OptionGroup var storeOptions: StoreOptions
 
     @Flag(name: .long, help: "Print the summary as one JSON document on stdout.")
@@ -44,6 +48,7 @@ struct ImportCommand: ParsableCommand {
     func validate() throws {
         if rejects != nil && !skipInvalid { throw ValidationError("--rejects goes with --skip-invalid") }
         if restore && skipInvalid { throw ValidationError("--restore is all or nothing: it cannot --skip-invalid") }
+        if !(1...10_000).contains(batchSize) { throw ValidationError("--batch-size must be 1 to 10000") }
     }
 
     func run() throws {
@@ -59,9 +64,9 @@ struct ImportCommand: ParsableCommand {
             }
             let ledger = try storeOptions.open(create: true)
             let name = file == "-" ? "stdin" : file
-            let summary = try ledger.importLines(
-                data, options: ImportOptions(dryRun: dryRun, skipInvalid: skipInvalid, restore: restore)
-            ) { p in
+            var options = ImportOptions(dryRun: dryRun, skipInvalid: skipInvalid, restore: restore)
+            options.batchSize = batchSize
+            let summary = try ledger.importLines(data, options: options) { p in
                 Terminal.progress("\(p.phase.rawValue) \(p.done)/\(p.total) lines")
             }
             Terminal.endProgress()

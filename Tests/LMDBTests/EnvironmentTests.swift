@@ -179,9 +179,50 @@ func nestedWrite() throws {
     }
 }
 
+/// Opens `dir`, begins a read transaction and kills this process with SIGKILL inside it.
+func dieInsideARead(_ dir: String) throws {
+    let env = try Environment.open(path: dir)
+    let db = try env.openDatabases(["kv"], create: true)[0]
+    try env.write { txn in try txn.put(db, [1], [1]) }
+    _ = try env.read { _ in
+        kill(getpid(), SIGKILL)  // dies holding a reader slot
+    }
+}
+
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
     func increment() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
+}
+
+/// Issue #7, resource hygiene: a process killed while it holds a read transaction leaves its
+/// reader slot in `lock.mdb`; the next process to open the store clears it (`mdb_reader_check`).
+/// (When no other process has the store open, LMDB resets the whole reader table on open, so this
+/// process keeps it open throughout.)
+@Suite struct ReaderHygieneTests {
+    @Test func staleReaderSlotsOfAKilledProcessAreClearedOnOpen() async throws {
+        let dir = temporaryDirectory()
+        let env = try Environment.open(path: dir)
+        await #expect(processExitsWith: .signal(SIGKILL)) { [dir = dir as String] in
+            try dieInsideARead(dir)
+        }
+        // Another process opens the store: its open clears the dead reader's slot.
+        await #expect(processExitsWith: .success) { [dir = dir as String] in
+            let opened = try Environment.open(path: dir)
+            if opened.staleReadersCleared < 1 { exit(EXIT_FAILURE) }
+        }
+        #expect(env.clearStaleReaders() == 0)  // nothing left to clear
+    }
+
+    @Test func openingTheSameDirectoryTwiceGivesOneEnvironment() throws {
+        let dir = temporaryDirectory()
+        let a = try Environment.open(path: dir)
+        let link = temporaryDirectory() + "/link"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: dir)
+        let b = try Environment.open(path: link)
+        #expect(a === b)
+        // A different directory is a different environment.
+        #expect(try Environment.open(path: temporaryDirectory()) !== a)
+    }
 }

@@ -134,7 +134,10 @@ extension Ledger {
             let result: Result<[AppendOutcome], LedgerError>
             do {
                 result = try appendBatch([request])[0]
-            } catch let e as LedgerError {
+            } catch let e as LedgerError where e.exitCode == 65 {
+                // A line found bad inside the transaction (a restore's hash) stops the import
+                // there. A storage error (a full disk: exit 69) is thrown as it is; either way the
+                // batches before are committed, and re-running the import continues after them.
                 result = .failure(e)
             }
             switch result {

@@ -26,83 +26,40 @@ extension Ledger {
     /// positions have no gap, that every index entry (event ids, campaign and contact streams)
     /// agrees with the log and none points past the last event, that the stored head matches,
     /// and that the active projections equal a fresh fold of the log. With `checkpoint`, also that
-    /// the chain hash at that position is the published one. Reads in one read transaction.
+    /// the chain hash at that position is the published one.
+    ///
+    /// The log up to the head seen at the start never changes (nothing updates or deletes an
+    /// event), so it is read in chunks of short read transactions: a long verify beside a busy
+    /// writer would otherwise keep LMDB from reusing freed pages, and the file would grow behind
+    /// it. The events appended meanwhile, the head, the indexes and the projections are then
+    /// checked in one read transaction (one consistent snapshot).
     public func verify(
         checkpoint: (position: UInt64, hash: [UInt8])? = nil,
         progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws -> VerifyReport {
-        let build = try store.answeringBuild()
-        return try store.environment.read { txn in try verify(txn, build: build, checkpoint: checkpoint, progress: progress) }
+        try verify(checkpoint: checkpoint, progress: progress, chunk: 50_000)
     }
 
-    private func verify(
-        _ txn: borrowing Transaction, build: BuildStorage, checkpoint: (position: UInt64, hash: [UInt8])?,
-        progress: ((UInt64, UInt64) -> Void)?
+    /// `verify` reading at most `chunk` events per read transaction of its chain walk.
+    func verify(
+        checkpoint: (position: UInt64, hash: [UInt8])?, progress: ((UInt64, UInt64) -> Void)?, chunk: Int
     ) throws -> VerifyReport {
+        let build = try store.answeringBuild()
+        let start = try store.head().position
+        var walk = LogWalk(checkpoint: checkpoint, total: start, progress: progress)
+        let events = store.layout.events
+        while try store.environment.read({ txn in try walk.walk(txn, events, upTo: start, limit: chunk) }) {}
+        return try store.environment.read { txn in try verify(txn, walk: &walk, build: build) }
+    }
+
+    private func verify(_ txn: borrowing Transaction, walk: inout LogWalk, build: BuildStorage) throws -> VerifyReport {
         let layout = store.layout
         let stored = try store.head(txn)
-        var report = VerifyReport(head: .empty)
-        var problems: [VerifyProblem] = []
-        var previous = LogHead.empty.hash
-        var expected: UInt64 = 1
-        var projector = Projector()
-        var ids: [String: UInt64] = [:]
-        var campaignStream = Set<[UInt8]>()
-        var contactStream = Set<[UInt8]>()
-        var checkpointSeen = false
-        var chainBroken = false
-        try txn.forEach(layout.events) { key, value in
-            guard let position = UInt64(bigEndianBytes: key), key.count == 8 else {
-                problems.append(VerifyProblem(position: nil, message: "a key of `events` is not a u64 position"))
-                return true
-            }
-            if position != expected {
-                problems.append(VerifyProblem(
-                    position: expected,
-                    message: position > expected
-                        ? "missing: the log jumps from position \(expected - 1) to \(position)"
-                        : "position \(position) is out of order"))
-                expected = position
-                chainBroken = true
-            }
-            let record: RecordedEvent
-            do {
-                record = try EventRecord.decode(value)
-            } catch {
-                problems.append(VerifyProblem(position: position, message: "the stored event does not decode (\(error))"))
-                chainBroken = true
-                expected = position + 1
-                return true
-            }
-            if record.position != position {
-                problems.append(VerifyProblem(position: position, message: "the record says position \(record.position)"))
-            }
-            let hash = ExportLine.chain(previous: previous, digest: ExportLine.digest(record))
-            if !chainBroken && hash != record.hash {
-                problems.append(VerifyProblem(position: position, message: "hash mismatch: the event or its predecessor was changed"))
-                chainBroken = true
-            }
-            previous = hash
-            if let checkpoint, checkpoint.position == position {
-                checkpointSeen = true
-                if hash != checkpoint.hash {
-                    problems.append(VerifyProblem(
-                        position: position,
-                        message: "the history up to the checkpoint was changed: hash \(hex(hash)), checkpoint \(hex(checkpoint.hash))"))
-                }
-            }
-            if let id = record.event.id { ids[id] = position }
-            campaignStream.insert(StoreLayout.streamEntry(StoreLayout.campaignPrefix(record.event.campaign), position))
-            if record.event.type.isContactEvent, let contact = record.event.contact {
-                contactStream.insert(StoreLayout.streamEntry(StoreLayout.contactStreamPrefix(record.event.campaign, contact), position))
-            }
-            projector.apply(record)
-            report.eventsChecked += 1
-            report.head = LogHead(position: position, recordedAtMicros: record.recordedAtMicros, hash: hash)
-            expected = position + 1
-            if position % 100_000 == 0 { progress?(position, stored.position) }
-            return true
-        }
+        _ = try walk.walk(txn, layout.events)  // the events appended since the walk started
+        var report = walk.report
+        var problems = walk.problems
+        let (ids, campaignStream, contactStream, projector) = (walk.ids, walk.campaignStream, walk.contactStream, walk.projector)
+        let (checkpoint, checkpointSeen, chainBroken) = (walk.checkpoint, walk.checkpointSeen, walk.chainBroken)
         let last = report.head.position
         if stored.position != last {
             let deleted: String = stored.position > last ? ": events after \(last) were deleted" : ""
@@ -112,6 +69,8 @@ extension Ledger {
         } else if stored.hash != report.head.hash && !chainBroken {
             problems.append(VerifyProblem(position: last, message: "the stored head hash differs from the chain"))
         }
+        let logProblems = problems
+        problems += walk.checkpointProblems
         if let checkpoint, !checkpointSeen {
             problems.append(VerifyProblem(
                 position: checkpoint.position, message: "the checkpoint's position is not in the log (it ends at \(last))"))
@@ -148,10 +107,14 @@ extension Ledger {
                 problems.append(VerifyProblem(position: nil, message: "`\(name)` has \(seen) entries for \(wanted.count) events"))
             }
         }
-        // Projections against a fresh fold.
+        // Projections against a fresh fold — of an intact log only: a fold of a damaged log
+        // differs everywhere the damage reaches, and would name an earlier contact's position
+        // instead of the damaged event's.
         let checkpointPosition = try self.checkpoint(build, txn)
         if checkpointPosition > last {
             problems.append(VerifyProblem(position: checkpointPosition, message: "the projection checkpoint points past the last event (\(last))"))
+        } else if !logProblems.isEmpty {
+            problems.append(VerifyProblem(position: nil, message: "projections not compared with a fold: the log itself is damaged"))
         } else if checkpointPosition == last {
             problems += try compareProjections(projector, build, txn)
         }
@@ -192,3 +155,107 @@ extension Ledger {
     }
 }
 
+
+/// The state of `verify`'s walk along the log, carried across its read transactions.
+private struct LogWalk {
+    let checkpoint: (position: UInt64, hash: [UInt8])?
+    /// The head position when the walk started, for progress.
+    let total: UInt64
+    let progress: ((UInt64, UInt64) -> Void)?
+    var report = VerifyReport(head: .empty)
+    var problems: [VerifyProblem] = []
+    var checkpointProblems: [VerifyProblem] = []
+    var previous = LogHead.empty.hash
+    var expected: UInt64 = 1
+    var projector = Projector()
+    var ids: [String: UInt64] = [:]
+    var campaignStream = Set<[UInt8]>()
+    var contactStream = Set<[UInt8]>()
+    var checkpointSeen = false
+    var chainBroken = false
+    /// The last key of `events` visited; the next transaction goes on after it.
+    var lastKey: [UInt8]?
+
+    init(checkpoint: (position: UInt64, hash: [UInt8])?, total: UInt64, progress: ((UInt64, UInt64) -> Void)?) {
+        self.checkpoint = checkpoint
+        self.total = total
+        self.progress = progress
+    }
+
+    /// Visits the entries of `events` after `lastKey` in `txn`, up to position `upTo`. Returns
+    /// true when it stopped because `limit` entries were visited (there may be more).
+    mutating func walk(
+        _ txn: borrowing Transaction, _ events: Database, upTo: UInt64 = .max, limit: Int = .max
+    ) throws -> Bool {
+        var visited = 0
+        var full = false
+        let resume = lastKey
+        try txn.forEach(events, from: resume ?? []) { key, value in
+            if let resume, key.elementsEqual(resume) { return true }
+            if key.count == 8, let position = UInt64(bigEndianBytes: key), position > upTo { return false }
+            if visited == limit {
+                full = true
+                return false
+            }
+            visit(key, value)
+            lastKey = Array(key)
+            visited += 1
+            return true
+        }
+        return full
+    }
+
+    /// Checks one entry of `events`: its key, its record, the chain; collects what the index
+    /// and projection checks need.
+    private mutating func visit(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+        guard let position = UInt64(bigEndianBytes: key), key.count == 8 else {
+            problems.append(VerifyProblem(position: nil, message: "a key of `events` is not a u64 position"))
+            return
+        }
+        if position != expected {
+            problems.append(VerifyProblem(
+                position: expected,
+                message: position > expected
+                    ? "missing: the log jumps from position \(expected - 1) to \(position)"
+                    : "position \(position) is out of order"))
+            expected = position
+            chainBroken = true
+        }
+        let record: RecordedEvent
+        do {
+            record = try EventRecord.decode(value)
+        } catch {
+            problems.append(VerifyProblem(position: position, message: "the stored event does not decode (\(error))"))
+            chainBroken = true
+            expected = position + 1
+            return
+        }
+        if record.position != position {
+            problems.append(VerifyProblem(position: position, message: "the record says position \(record.position)"))
+        }
+        let hash = ExportLine.chain(previous: previous, digest: ExportLine.digest(record))
+        if !chainBroken && hash != record.hash {
+            problems.append(VerifyProblem(position: position, message: "hash mismatch: the event or its predecessor was changed"))
+            chainBroken = true
+        }
+        previous = hash
+        if let checkpoint, checkpoint.position == position {
+            checkpointSeen = true
+            if hash != checkpoint.hash {
+                checkpointProblems.append(VerifyProblem(
+                    position: position,
+                    message: "the history up to the checkpoint was changed: hash \(hex(hash)), checkpoint \(hex(checkpoint.hash))"))
+            }
+        }
+        if let id = record.event.id { ids[id] = position }
+        campaignStream.insert(StoreLayout.streamEntry(StoreLayout.campaignPrefix(record.event.campaign), position))
+        if record.event.type.isContactEvent, let contact = record.event.contact {
+            contactStream.insert(StoreLayout.streamEntry(StoreLayout.contactStreamPrefix(record.event.campaign, contact), position))
+        }
+        projector.apply(record)
+        report.eventsChecked += 1
+        report.head = LogHead(position: position, recordedAtMicros: record.recordedAtMicros, hash: hash)
+        expected = position + 1
+        if position % 100_000 == 0 { progress?(position, total) }
+    }
+}

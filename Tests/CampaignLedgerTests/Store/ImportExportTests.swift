@@ -111,6 +111,7 @@ import Testing
         let published = try ledger.head()
         try ledger.importLines(jsonl(history))
         #expect(try ledger.verify(checkpoint: (published.position, published.hash)).isOK)
+        #expect(try ledger.verify(checkpoint: (published.position, published.hash), progress: nil, chunk: 2).isOK)
         var wrong = published.hash
         wrong[0] ^= 1
         let report = try ledger.verify(checkpoint: (published.position, wrong))
