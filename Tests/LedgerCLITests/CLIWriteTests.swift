@@ -49,6 +49,7 @@ import Testing
             ["contact", "list", "spring", "--limit", "0"],
             ["export", "--format", "xml"],
             ["export", "--evidence"],
+            ["rebuild", "--threads", "0"],
             ["frobnicate"],
         ]
         for args in cases {

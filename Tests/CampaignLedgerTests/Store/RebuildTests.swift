@@ -42,6 +42,17 @@ import Testing
         #expect(try ledger.verify().isOK)
     }
 
+    /// The bulk phase folds shares of the contacts on `threads` threads: any number of them gives
+    /// the inline build's records exactly.
+    @Test(arguments: [1, 3, 5])
+    func anyNumberOfThreadsGivesTheInlineBuild(threads: Int) throws {
+        let ledger = try makeLedger()
+        try ledger.importLines(history(seed: UInt64(threads)))
+        let summary = try ledger.rebuild(verify: true, threads: threads)
+        #expect(summary.fingerprintMatches == true)
+        #expect(try ledger.verify().isOK)
+    }
+
     @Test func noActivateRollbackAndDrop() throws {
         let ledger = try makeLedger()
         try ledger.importLines(history(campaigns: 2, contacts: 10))
