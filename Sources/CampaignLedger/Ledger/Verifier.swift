@@ -9,6 +9,10 @@ public struct VerifyReport: Sendable {
     /// Problems found, the first (lowest position) first. Empty when everything holds.
     public var problems: [VerifyProblem] = []
     public var isOK: Bool { problems.isEmpty }
+    /// How far the active build lags the log when verify ran: 0 when its projections were
+    /// compared with a fresh fold; otherwise they were not (a writing process catches the build
+    /// up; run verify again after it).
+    public var projectionLag: UInt64 = 0
 }
 
 /// One thing `verify` found wrong, naming the position where it can.
@@ -117,6 +121,8 @@ extension Ledger {
             problems.append(VerifyProblem(position: nil, message: "projections not compared with a fold: the log itself is damaged"))
         } else if checkpointPosition == last {
             problems += try compareProjections(projector, build, txn)
+        } else {
+            report.projectionLag = last - checkpointPosition
         }
         report.problems = problems.sorted { ($0.position ?? .max) < ($1.position ?? .max) }
         return report
