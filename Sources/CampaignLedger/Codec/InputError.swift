@@ -9,5 +9,10 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(field): \(message)" }
+    /// `field: message`; a field name that would not read as one (empty, or with spaces, quotes
+    /// or control characters) is shown as a JSON string.
+    public var description: String {
+        let plain = !field.isEmpty && field.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != ":" && $0.value != 0x7F }
+        return plain ? "\(field): \(message)" : "\(JSONOutput.string(field).serialized()): \(message)"
+    }
 }

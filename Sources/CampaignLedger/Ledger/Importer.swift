@@ -28,7 +28,7 @@ public struct LineError: Sendable, Hashable, Error {
     public var text: [UInt8]
 
     /// `field: message`.
-    public var summary: String { "\(field): \(message)" }
+    public var summary: String { InputError(field: field, message: message).description }
 }
 
 /// What an import did.

@@ -37,7 +37,7 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
         case .notFound(let what): what
         case .usage(let what): what
         case .invalidInput(let e, let index):
-            if let index { "event \(index): \(e.field): \(e.message)" } else { "\(e.field): \(e.message)" }
+            if let index { "event \(index): \(e)" } else { "\(e)" }
         case .versionConflict(let stream, let expected, let actual):
             "stream \(stream) is at version \(actual), not the expected \(expected); read it again and retry"
         case .unavailable(let what): what

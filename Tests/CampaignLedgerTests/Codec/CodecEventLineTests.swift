@@ -118,6 +118,20 @@ private func nested(_ depth: Int) -> String {
         #expect(try EventLineParser.parse(Array(bytes.dropLast())) != nil)
     }
 
+    /// A field name that would not read as one in `FIELD: message` is quoted as JSON.
+    @Test func oddFieldNamesAreQuotedInMessages() {
+        #expect(InputError(field: "", message: "unknown field").description == #""": unknown field"#)
+        #expect(InputError(field: "a b", message: "m").description == #""a b": m"#)
+        #expect(InputError(field: "x\u{1}", message: "m").description == #""x\u0001": m"#)
+        #expect(InputError(field: "campaign", message: "m").description == "campaign: m")
+        do {
+            _ = try parse(#"{"":0,"type":"campaign.started","campaign":"c1","at":"2026-11-20T09:30:02Z"}"#)
+            Issue.record("an empty field name was accepted")
+        } catch {
+            #expect("\(error)".hasPrefix(#""": "#), "\(error)")
+        }
+    }
+
     @Test func messagesSayWhatAndWhy() {
         #expect(throws: InputError(field: "contact", message: "null (required for contact.status)")) {
             try parse(#"{"type":"contact.status","campaign":"c1","at":"2026-11-20T09:30:02Z","contact":null,"status":"sent"}"#)
