@@ -62,7 +62,7 @@ extension Ledger {
         _ = try walk.walk(txn, layout.events)  // the events appended since the walk started
         var report = walk.report
         var problems = walk.problems
-        let (ids, campaignStream, contactStream, projector) = (walk.ids, walk.campaignStream, walk.contactStream, walk.projector)
+        let projector = walk.projector
         let (checkpoint, checkpointSeen, chainBroken) = (walk.checkpoint, walk.checkpointSeen, walk.chainBroken)
         let last = report.head.position
         if stored.position != last {
@@ -79,36 +79,54 @@ extension Ledger {
             problems.append(VerifyProblem(
                 position: checkpoint.position, message: "the checkpoint's position is not in the log (it ends at \(last))"))
         }
-        // Indexes against the log.
-        var idEntries = 0
+        // Indexes against the log, without holding either in memory: every entry must name an
+        // event of the log that has that id (or is in that stream), and each index must have as
+        // many entries as the walk counted events for it. Keys are distinct and an event has one
+        // id, campaign and contact, so no two entries can match one event: together, one entry
+        // per event.
+        func event(at position: UInt64, _ check: (RecordView) -> Bool) throws -> Bool {
+            guard position <= last, let bytes = try position.bigEndianBytes.withUnsafeBytes({ try txn.get(layout.events, $0) }),
+                let view = try? RecordView(bytes)
+            else { return false }
+            return check(view)
+        }
+        var idEntries: UInt64 = 0
         try txn.forEach(layout.eventIDs) { key, value in
             idEntries += 1
-            let id = String(decoding: key, as: UTF8.self)
-            let position = UInt64(bigEndianBytes: value) ?? 0
-            if ids[id] != position {
+            let position = value.count == 8 ? UInt64(bigEndianBytes: value) ?? 0 : 0
+            if try !event(at: position, { $0.equals($0.spans.id, key) }) {
+                let id = quoted(String(decoding: key, as: UTF8.self))
                 problems.append(VerifyProblem(
                     position: position,
-                    message: position > last ? "event id \(quoted(id)) points past the last event (\(last))"
-                        : "event id \(quoted(id)) points at an event with another id"))
+                    message: position > last ? "event id \(id) points past the last event (\(last))"
+                        : "event id \(id) points at an event with another id"))
             }
             return true
         }
-        if idEntries != ids.count {
-            problems.append(VerifyProblem(position: nil, message: "`event_ids` has \(idEntries) entries for \(ids.count) events"))
+        if idEntries != walk.idCount {
+            problems.append(VerifyProblem(position: nil, message: "`event_ids` has \(idEntries) entries for \(walk.idCount) events"))
         }
-        for (db, wanted, name) in [(layout.campaignStreams, campaignStream, "campaign_streams"), (layout.contactStreams, contactStream, "contact_streams")] {
-            var seen = 0
+        let streams = [
+            (layout.campaignStreams, walk.campaignStreamCount, "campaign_streams", false),
+            (layout.contactStreams, walk.contactStreamCount, "contact_streams", true),
+        ]
+        for (db, wanted, name, ofContacts) in streams {
+            var seen: UInt64 = 0
             try txn.forEach(db) { key, _ in
                 seen += 1
-                if !wanted.contains(Array(key)) {
-                    let position = UInt64(bigEndianBytes: Array(key.suffix(8))) ?? 0
+                let position = key.count > 8 ? UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: key.suffix(8))) ?? 0 : 0
+                let matches = try event(at: position) { view in
+                    guard let entry = LogWalk.streamEntry(view, contacts: ofContacts) else { return false }
+                    return entry.elementsEqual(key)
+                }
+                if !matches {
                     let what: String = position > last ? "points past the last event (\(last))" : "does not match its event"
                     problems.append(VerifyProblem(position: position, message: "a `\(name)` entry \(what)"))
                 }
                 return true
             }
-            if seen != wanted.count {
-                problems.append(VerifyProblem(position: nil, message: "`\(name)` has \(seen) entries for \(wanted.count) events"))
+            if seen != wanted {
+                problems.append(VerifyProblem(position: nil, message: "`\(name)` has \(seen) entries for \(wanted) events"))
             }
         }
         // Projections against a fresh fold — of an intact log only: a fold of a damaged log
@@ -174,9 +192,10 @@ private struct LogWalk {
     var previous = LogHead.empty.hash
     var expected: UInt64 = 1
     var projector = Projector()
-    var ids: [String: UInt64] = [:]
-    var campaignStream = Set<[UInt8]>()
-    var contactStream = Set<[UInt8]>()
+    /// Events that must have an entry in `event_ids`, `campaign_streams`, `contact_streams`.
+    var idCount: UInt64 = 0
+    var campaignStreamCount: UInt64 = 0
+    var contactStreamCount: UInt64 = 0
     var checkpointSeen = false
     var chainBroken = false
     /// The last key of `events` visited; the next transaction goes on after it.
@@ -253,15 +272,29 @@ private struct LogWalk {
                     message: "the history up to the checkpoint was changed: hash \(hex(hash)), checkpoint \(hex(checkpoint.hash))"))
             }
         }
-        if let id = record.event.id { ids[id] = position }
-        campaignStream.insert(StoreLayout.streamEntry(StoreLayout.campaignPrefix(record.event.campaign), position))
-        if record.event.type.isContactEvent, let contact = record.event.contact {
-            contactStream.insert(StoreLayout.streamEntry(StoreLayout.contactStreamPrefix(record.event.campaign, contact), position))
-        }
+        if record.event.id != nil { idCount += 1 }
+        campaignStreamCount += 1
+        if Self.hasContactStream(record.event) { contactStreamCount += 1 }
         projector.apply(record)
         report.eventsChecked += 1
         report.head = LogHead(position: position, recordedAtMicros: record.recordedAtMicros, hash: hash)
         expected = position + 1
         if position % 100_000 == 0 { progress?(position, total) }
+    }
+}
+
+extension LogWalk {
+    /// Whether an event has an entry in `contact_streams` (as the append path writes them).
+    static func hasContactStream(_ event: Event) -> Bool { event.type.isContactEvent && event.contact != nil }
+
+    /// The key of an event's entry in `campaign_streams` (or, with `contacts`, in
+    /// `contact_streams`; nil when it has none there).
+    static func streamEntry(_ view: RecordView, contacts: Bool) -> [UInt8]? {
+        let event = view.event()
+        if contacts {
+            guard hasContactStream(event), let contact = event.contact else { return nil }
+            return StoreLayout.streamEntry(StoreLayout.contactStreamPrefix(event.campaign, contact), view.position)
+        }
+        return StoreLayout.streamEntry(StoreLayout.campaignPrefix(event.campaign), view.position)
     }
 }

@@ -20,13 +20,15 @@ import Testing
         return (path, try ledger.head().position)
     }
 
-    /// Runs `edit` in a write transaction on the `events` database of the store at `path`
+    /// Runs `edit` in a write transaction on the `events` database (or another one) of the store at `path`
     /// (no `Ledger` of it is open then), then verifies the store with a fresh `Ledger`.
-    static func tamper(_ path: String, _ edit: (borrowing Transaction, Database) throws -> Void) throws -> VerifyReport {
+    static func tamper(
+        _ path: String, database: String = "events", _ edit: (borrowing Transaction, Database) throws -> Void
+    ) throws -> VerifyReport {
         do {
             let env = try Environment.open(path: path)
-            let events = try env.openDatabases(["events"], create: false)[0]
-            try env.write { txn in try edit(txn, events) }
+            let db = try env.openDatabases([database], create: false)[0]
+            try env.write { txn in try edit(txn, db) }
         }
         let ledger = try Ledger(.init(path: path))
         // The chain walk reads in chunks of short transactions: small chunks put boundaries
@@ -37,6 +39,15 @@ import Testing
     }
 
     static func key(_ position: UInt64) -> [UInt8] { position.bigEndianBytes }
+
+    static func firstKey(_ txn: borrowing Transaction, _ db: Database) throws -> [UInt8]? {
+        var first: [UInt8]?
+        try txn.forEach(db) { key, _ in
+            first = Array(key)
+            return false
+        }
+        return first
+    }
 
     @Test(arguments: [0, 1, 2, 9, 30, 50, 58, 60, 70])
     func aChangedByteAnywhereInARecordIsNamed(offset: Int) throws {
@@ -117,5 +128,36 @@ import Testing
         }
         #expect(!report.isOK)
         #expect(report.problems.first?.position == a, "\(report.problems)")
+    }
+
+    /// The indexes are checked against the log entry by entry (no copy of them in memory): an
+    /// entry moved, removed or invented is found, named by position where it has one.
+    @Test func aTamperedIndexEntryIsFound() throws {
+        let (path, head) = try Self.store()
+        // An event id pointed at another event.
+        var report = try Self.tamper(path, database: "event_ids") { txn, ids in
+            let moved = try Self.firstKey(txn, ids)
+            try txn.put(ids, try #require(moved), Self.key(head / 2))
+        }
+        #expect(report.problems.contains { $0.position == head / 2 && $0.message.contains("another id") }, "\(report.problems)")
+
+        // A campaign stream entry removed: one event without its entry.
+        let (path2, _) = try Self.store()
+        report = try Self.tamper(path2, database: "campaign_streams") { txn, streams in
+            let first = try Self.firstKey(txn, streams)
+            let deleted = try txn.delete(streams, try #require(first))
+            #expect(deleted)
+        }
+        #expect(report.problems.contains { $0.message.contains("`campaign_streams` has") }, "\(report.problems)")
+
+        // A contact stream entry invented for an event of another contact.
+        let (path3, head3) = try Self.store()
+        report = try Self.tamper(path3, database: "contact_streams") { txn, streams in
+            let first = try Self.firstKey(txn, streams)
+            let prefix = try #require(first).dropLast(8)
+            try txn.put(streams, Array(prefix) + Self.key(head3 - 1), [])
+        }
+        #expect(report.problems.contains { $0.position == head3 - 1 && $0.message.contains("does not match") }, "\(report.problems)")
+        #expect(report.problems.contains { $0.message.contains("`contact_streams` has") }, "\(report.problems)")
     }
 }
