@@ -21,9 +21,9 @@ public struct Projector: Sendable {
     /// The last position applied.
     public private(set) var position: UInt64 = 0
 
-    /// Whether campaign metrics follow every report (`true`), or are left to `settleMetrics()`
-    /// after the last one (a bulk fold: each contact is counted once, from its final fold).
-    private let incremental: Bool
+    /// Whether campaign metrics (and exact timings) follow every report (`true`), or are left
+    /// empty for `BulkRecords.Part` to count once per contact, from its final fold.
+    let incremental: Bool
 
     /// The share of the contacts this fold keeps: those whose id hashes to `index` modulo
     /// `count` (every campaign and its lifecycle is kept by every share). Folds of the `count`
@@ -48,8 +48,8 @@ public struct Projector: Sendable {
         share = Share()
     }
 
-    /// A fold of `share` of the contacts whose campaign metrics and timings are left empty until
-    /// `settleMetrics()`.
+    /// A fold of `share` of the contacts whose campaign metrics and timings are left empty (a
+    /// rebuild's bulk phase counts them from the final folds).
     init(deferringMetrics: Bool, share: Share = Share()) {
         incremental = !deferringMetrics
         self.share = share
@@ -123,12 +123,6 @@ public struct Projector: Sendable {
             lastCampaign = (Array(entries[i].id.utf8), i)
         }
         entries[i].apply(view, contact: contact, position: view.position, incremental: incremental)
-    }
-
-    /// Counts the metrics in, once, after a fold made with `deferringMetrics`.
-    mutating func settleMetrics() {
-        guard !incremental else { return }
-        for i in entries.indices { entries[i].settleMetrics() }
     }
 
     /// The campaign of the last record read in place (its id's bytes and its index), so a run of
@@ -218,17 +212,6 @@ extension Projector.CampaignEntry {
 }
 
 extension Projector.CampaignEntry {
-    /// Counts every contact's final contribution in (after a fold that deferred its metrics).
-    mutating func settleMetrics() {
-        let family = aggregate.family
-        for k in folds.indices {
-            guard let c = folds[k].contribution(family: family) else { continue }
-            aggregate.replace(nil, with: c)
-            if let t = c.timeToDeliver { deliverTimes.add(t) }
-            if let t = c.timeToRead { readTimes.add(t) }
-        }
-    }
-
     /// Applies a report about `contactID`, in place (one access to the entry, none to copy a fold);
     /// `incremental`: update the metrics too.
     mutating func apply(

@@ -204,7 +204,6 @@ extension Ledger {
                 next = last + 1
                 try report(min(last, head))
             }
-            projector.settleMetrics()
             return BulkRecords.Part(projector)
         }
         // Shares 1… on other threads; share 0 here, reporting the progress.
@@ -230,12 +229,6 @@ extension Ledger {
         let folded = DispatchTime.now().uptimeNanoseconds
         let records = BulkRecords(parts)
         let merged = DispatchTime.now().uptimeNanoseconds
-        defer {
-            func ms(_ from: UInt64, _ to: UInt64) -> String { "\((to - from) / 1_000_000) ms" }
-            let written = DispatchTime.now().uptimeNanoseconds
-            configuration.logger.info(
-                "bulk phase of build \(number): \(head) events folded in \(ms(started, folded)) by \(shares) threads, merged in \(ms(folded, merged)), \(records.lists.map(\.count).reduce(0, +)) records written in \(ms(merged, written))")
-        }
         let databases = [storage.campaigns, storage.contacts, storage.timings]
         var cursor = (database: 0, index: 0)
         repeat {
@@ -267,6 +260,9 @@ extension Ledger {
                 return at
             }
         } while cursor.database < databases.count
+        func ms(_ from: UInt64, _ to: UInt64) -> String { "\((to - from) / 1_000_000) ms" }
+        configuration.logger.info(
+            "bulk phase of build \(number): \(head) events folded in \(ms(started, folded)) by \(shares) threads, merged in \(ms(folded, merged)), \(records.lists.map(\.count).reduce(0, +)) records written in \(ms(merged, DispatchTime.now().uptimeNanoseconds))")
     }
 
     /// Applies the log from the build's checkpoint to the head, chunk by chunk; `finish` runs in

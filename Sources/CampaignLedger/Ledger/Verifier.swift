@@ -274,7 +274,7 @@ private struct LogWalk {
         }
         if record.event.id != nil { idCount += 1 }
         campaignStreamCount += 1
-        if Self.hasContactStream(record.event) { contactStreamCount += 1 }
+        if Self.hasContactStream(record.event.type, hasContact: record.event.contact != nil) { contactStreamCount += 1 }
         projector.apply(record)
         report.eventsChecked += 1
         report.head = LogHead(position: position, recordedAtMicros: record.recordedAtMicros, hash: hash)
@@ -285,16 +285,16 @@ private struct LogWalk {
 
 extension LogWalk {
     /// Whether an event has an entry in `contact_streams` (as the append path writes them).
-    static func hasContactStream(_ event: Event) -> Bool { event.type.isContactEvent && event.contact != nil }
+    static func hasContactStream(_ type: EventType, hasContact: Bool) -> Bool { type.isContactEvent && hasContact }
 
-    /// The key of an event's entry in `campaign_streams` (or, with `contacts`, in
+    /// The key of a stored event's entry in `campaign_streams` (or, with `contacts`, in
     /// `contact_streams`; nil when it has none there).
     static func streamEntry(_ view: RecordView, contacts: Bool) -> [UInt8]? {
-        let event = view.event()
-        if contacts {
-            guard hasContactStream(event), let contact = event.contact else { return nil }
-            return StoreLayout.streamEntry(StoreLayout.contactStreamPrefix(event.campaign, contact), view.position)
+        let campaign = view.string(view.spans.campaign) ?? ""
+        guard contacts else { return StoreLayout.streamEntry(StoreLayout.campaignPrefix(campaign), view.position) }
+        guard hasContactStream(view.type, hasContact: view.hasContact), let contact = view.string(view.spans.contact) else {
+            return nil
         }
-        return StoreLayout.streamEntry(StoreLayout.campaignPrefix(event.campaign), view.position)
+        return StoreLayout.streamEntry(StoreLayout.contactStreamPrefix(campaign, contact), view.position)
     }
 }

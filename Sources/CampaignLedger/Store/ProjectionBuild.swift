@@ -318,9 +318,11 @@ struct BulkRecords {
         /// shares are folded in parallel (a sum does not depend on the order).
         var fingerprint = Fingerprint()
 
-        /// `projector` must have settled its metrics. Each campaign's records are sorted here,
-        /// where shares are folded in parallel.
+        /// `projector` deferred its metrics: each contact's contribution is counted in here, once,
+        /// from its final fold. Each campaign's records are sorted here too, where shares are
+        /// folded in parallel.
         init(_ projector: Projector) {
+            precondition(!projector.incremental, "a bulk part counts the metrics of a deferring fold")
             for entry in projector.campaigns {
                 let prefix = StoreLayout.campaignPrefix(entry.id)
                 let family = entry.aggregate.family
@@ -331,6 +333,7 @@ struct BulkRecords {
                         let id = entry.ids.idBytes(k)
                         c.contacts.append((StoreLayout.contactKey(prefix: prefix, id), folds[k].encoded()))
                         guard let t = folds[k].contribution(family: family) else { continue }
+                        c.aggregate.replace(nil, with: t)
                         if let d = t.timeToDeliver { c.timings.append((BuildStorage.timingKey(prefix: prefix, .deliver, d, id), [])) }
                         if let r = t.timeToRead { c.timings.append((BuildStorage.timingKey(prefix: prefix, .read, r, id), [])) }
                     }
