@@ -152,18 +152,20 @@ public struct RecordView {
     }
 }
 
-/// A record read in place is a report a contact's fold can apply; each string is copied when
-/// the fold asks for it (and only then).
+/// A record read in place is a report a contact's fold can apply; each text is copied when
+/// the fold asks for it (and only then), from bytes `init` checked to be UTF-8.
 extension RecordView: ContactReport {
-    public var at: String { string(spans.at) ?? "" }
-    public var address: String? { string(spans.address) }
-    public var code: String? { string(spans.code) }
-    public var reason: String? { string(spans.reason) }
-    public var providerRef: String? { string(spans.providerRef) }
+    @inline(__always)
+    func text(_ t: Text) -> FoldText? { t.isPresent ? FoldText(validUTF8: raw(t)) : nil }
 
-    public func providerRef(reusing current: String?) -> String? {
+    var atText: FoldText { text(spans.at) ?? FoldText("") }
+    var addressText: FoldText? { text(spans.address) }
+    var codeText: FoldText? { text(spans.code) }
+    var reasonText: FoldText? { text(spans.reason) }
+
+    func providerRefText(reusing current: FoldText?) -> FoldText? {
         guard spans.providerRef.isPresent else { return nil }
-        if var current, current.withUTF8({ equals(spans.providerRef, UnsafeRawBufferPointer($0)) }) { return current }
-        return providerRef
+        if let current, current.equals(raw(spans.providerRef)) { return current }
+        return text(spans.providerRef)
     }
 }

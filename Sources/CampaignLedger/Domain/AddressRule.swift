@@ -2,12 +2,15 @@
 /// `.`, an address must match `^\+?[0-9]{6,15}$`; otherwise the contact is an `invalid_record`.
 public enum AddressRule {
     /// Nil when the address is dialable, else a reason text saying what is wrong with it.
-    public static func problem(_ address: String) -> String? {
+    public static func problem(_ address: String) -> String? { problem(utf8: address.utf8) }
+
+    /// `problem` of an address's UTF-8 bytes.
+    static func problem(utf8 address: some Sequence<UInt8>) -> String? {
         var cleaned = 0
         var digits = 0
         var plus = false
         var other = false
-        for b in address.utf8 {
+        for b in address {
             switch b {
             case 0x20, UInt8(ascii: "-"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."):
                 continue

@@ -1,74 +1,106 @@
 /// What a contact's fold reads of one report: an `Event`, or a stored record read in place
-/// (`RecordView`), whose strings are copied only when read.
-public protocol ContactReport {
+/// (`RecordView`), whose texts are copied (inline, see `FoldText`) only when the fold keeps them.
+protocol ContactReport {
     var type: EventType { get }
     var status: ContactState? { get }
     var attempt: Int? { get }
     var atNanos: Int64 { get }
-    var at: String { get }
-    var address: String? { get }
-    var code: String? { get }
-    var reason: String? { get }
-    var providerRef: String? { get }
-    /// `providerRef`, as `current` when it is the same text (so a fold reading records in place
-    /// keeps one copy of a reference that every callback of a message repeats).
-    func providerRef(reusing current: String?) -> String?
+    var atText: FoldText { get }
+    var addressText: FoldText? { get }
+    var codeText: FoldText? { get }
+    var reasonText: FoldText? { get }
+    /// The report's `providerRef`, as `current` when it is the same text (every callback of a
+    /// message repeats it).
+    func providerRefText(reusing current: FoldText?) -> FoldText?
 }
 
-extension ContactReport {
-    public func providerRef(reusing current: String?) -> String? { providerRef }
+extension Event: ContactReport {
+    var atText: FoldText { FoldText(at) }
+    var addressText: FoldText? { address.map(FoldText.init) }
+    var codeText: FoldText? { code.map(FoldText.init) }
+    var reasonText: FoldText? { reason.map(FoldText.init) }
+    func providerRefText(reusing current: FoldText?) -> FoldText? { providerRef.map(FoldText.init) }
 }
-
-extension Event: ContactReport {}
 
 /// One contact's projected state (domain.md §3): the fold of every appended report about the
 /// contact (`contact.added`, `contact.removed`, `contact.status`) in position order. A value type
 /// with a compact binary form, because the store persists one per contact and updates it on
 /// every report.
 public struct ContactFold: Sendable, Hashable {
+    // Stored fields are declared widest first, so that the fold has no padding: a rebuild holds
+    // one fold per contact in memory, and their size is most of its memory (and page faults).
+
     // The report that explains the state (the greatest key; among equal keys, the later one).
-    /// Whether any report has been applied (before that, the fold is empty).
-    public private(set) var hasReport = false
     /// The explaining report's key.
     public private(set) var key = JoinKey.initial
-    /// The contact's state: the explaining report's state as it joins (`successfully_submitted`
-    /// is `sent`).
-    public private(set) var state = ContactState.initial
-    /// The explaining report's `code` (nil for `invalid_record`: see `show`).
-    public private(set) var code: String?
-    /// The explaining report's `reason`.
-    public private(set) var reason: String?
-    /// The explaining report's `at` text (`updatedAt`) and instant.
-    public private(set) var updatedAt: String?
+    /// The explaining report's instant (`updatedAt` as nanoseconds).
     public private(set) var updatedAtNanos: Int64 = 0
-    /// The explaining report's `providerRef`.
-    public private(set) var explainingProviderRef: String?
-
-    /// The `providerRef` of the last appended report that carried one.
-    public private(set) var lastProviderRef: String?
     /// The highest resolved attempt of the contact's `contact.status` reports (0 with none).
     public private(set) var attempt = 0
     /// The highest attempt among the contact's dispatch reports (domain.md §6), 0 with none.
     public private(set) var dispatchAttempt = 0
     /// Every (joined) state ever reported by `contact.status`, as a set of `ContactState.bit`.
     public private(set) var everMask: UInt64 = 0
-    /// Earliest `at` of a `sent`/`successfully_submitted` report.
-    public private(set) var firstSentNanos: Int64?
-    /// Earliest `at` of a `delivered`, `read` or `responded` report.
-    public private(set) var firstReachedNanos: Int64?
-    /// Earliest `at` of a `read` report.
-    public private(set) var firstReadNanos: Int64?
     /// Appended events about the contact (added, removed, statuses).
     public private(set) var reports = 0
-    /// The address as uploaded, and the `at` text of `contact.added`.
-    public private(set) var address: String?
-    public private(set) var addedAt: String?
-    /// Why the address is not dialable (the `invalid_record` reason), or nil.
-    public private(set) var addressProblem: String?
-    /// Whether a `contact.removed` was applied.
-    public private(set) var removed = false
     /// Position of the last applied event.
     public private(set) var lastPosition: UInt64 = 0
+    /// The earliest instants below, valid where `timingsPresent` has their bit.
+    private var firstSent: Int64 = 0, firstReached: Int64 = 0, firstRead: Int64 = 0
+
+    /// The explaining report's `code` (nil for `invalid_record`: see `show`).
+    private(set) var codeText: FoldText?
+    /// The explaining report's `reason`.
+    private(set) var reasonText: FoldText?
+    /// The explaining report's `at` text (`updatedAt`).
+    private(set) var updatedAtText: FoldText?
+    /// The explaining report's `providerRef`.
+    private(set) var explainingProviderRef: FoldText?
+    /// The `providerRef` of the last appended report that carried one.
+    private(set) var lastProviderRef: FoldText?
+    /// The address as uploaded, and the `at` text of `contact.added`.
+    private(set) var addressText: FoldText?
+    private(set) var addedAtText: FoldText?
+    /// Why the address is not dialable (the `invalid_record` reason), or nil.
+    public private(set) var addressProblem: String?
+
+    /// Whether any report has been applied (before that, the fold is empty).
+    public private(set) var hasReport = false
+    /// Whether a `contact.removed` was applied.
+    public private(set) var removed = false
+    /// The contact's state: the explaining report's state as it joins (`successfully_submitted`
+    /// is `sent`).
+    public private(set) var state = ContactState.initial
+    /// Which of `firstSent`, `firstReached`, `firstRead` are set (bits 0, 1, 2).
+    private var timingsPresent: UInt8 = 0
+
+    public var code: String? { codeText?.string }
+    public var reason: String? { reasonText?.string }
+    /// The explaining report's `at` text.
+    public var updatedAt: String? { updatedAtText?.string }
+    public var address: String? { addressText?.string }
+    public var addedAt: String? { addedAtText?.string }
+
+    /// Earliest `at` of a `sent`/`successfully_submitted` report.
+    public private(set) var firstSentNanos: Int64? {
+        get { timingsPresent & 1 != 0 ? firstSent : nil }
+        set { firstSent = newValue ?? 0; present(newValue != nil, bit: 1) }
+    }
+    /// Earliest `at` of a `delivered`, `read` or `responded` report.
+    public private(set) var firstReachedNanos: Int64? {
+        get { timingsPresent & 2 != 0 ? firstReached : nil }
+        set { firstReached = newValue ?? 0; present(newValue != nil, bit: 2) }
+    }
+    /// Earliest `at` of a `read` report.
+    public private(set) var firstReadNanos: Int64? {
+        get { timingsPresent & 4 != 0 ? firstRead : nil }
+        set { firstRead = newValue ?? 0; present(newValue != nil, bit: 4) }
+    }
+
+    @inline(__always)
+    private mutating func present(_ set: Bool, bit: UInt8) {
+        timingsPresent = set ? timingsPresent | bit : timingsPresent & ~bit
+    }
 
     public init() {}
 
@@ -82,18 +114,23 @@ public struct ContactFold: Sendable, Hashable {
     /// Events of other types, and statuses that are not of the family (never in a validated log),
     /// only count as reports. A status without a resolved `attempt` (never in the log) is resolved
     /// as the append path does.
-    public mutating func apply(_ event: some ContactReport, position: UInt64, family: ChannelFamily) {
+    public mutating func apply(_ event: Event, position: UInt64, family: ChannelFamily) {
+        apply(report: event, position: position, family: family)
+    }
+
+    /// `apply` of a report read in place or decoded.
+    mutating func apply(report event: some ContactReport, position: UInt64, family: ChannelFamily) {
         reports += 1
         lastPosition = position
-        let providerRef = event.providerRef(reusing: lastProviderRef)
+        let providerRef = event.providerRefText(reusing: lastProviderRef)
         if let providerRef { lastProviderRef = providerRef }
         switch event.type {
         case .contactAdded:
-            let address = event.address ?? ""
-            self.address = address
-            let at = event.at
-            addedAt = at
-            addressProblem = AddressRule.problem(address)
+            let address = event.addressText ?? FoldText("")
+            addressText = address
+            let at = event.atText
+            addedAtText = at
+            addressProblem = address.withBytes { AddressRule.problem(utf8: $0) }
             if addressProblem == nil {
                 join(.initial, key: .initial, event, at: at, providerRef: providerRef)
             } else {
@@ -130,7 +167,7 @@ public struct ContactFold: Sendable, Hashable {
         _ event: some ContactReport, position: UInt64, family: ChannelFamily
     ) -> (old: ContactContribution?, new: ContactContribution?) {
         let old = contribution(family: family)
-        apply(event, position: position, family: family)
+        apply(report: event, position: position, family: family)
         return (old, contribution(family: family))
     }
 
@@ -141,24 +178,24 @@ public struct ContactFold: Sendable, Hashable {
     }
 
     /// §3: the greatest key explains; among equal keys the one applied later. The report's
-    /// strings are read only when it explains (`at` and `providerRef` when already read).
+    /// texts are read only when it explains (`at` and `providerRef` when already read).
     @inline(__always)
     private mutating func join(
-        _ state: ContactState, key: JoinKey, _ event: some ContactReport, at: String?, providerRef: String?
+        _ state: ContactState, key: JoinKey, _ event: some ContactReport, at: FoldText?, providerRef: FoldText?
     ) {
         guard !hasReport || key >= self.key else { return }
         hasReport = true
         self.key = key
         self.state = state
-        code = event.code
-        reason = event.reason
-        updatedAt = at ?? event.at
+        codeText = event.codeText
+        reasonText = event.reasonText
+        updatedAtText = at ?? event.atText
         updatedAtNanos = event.atNanos
         explainingProviderRef = providerRef
     }
 
     /// The contact's `providerRef`: the explaining report's, else the last one reported.
-    public var providerRef: String? { explainingProviderRef ?? lastProviderRef }
+    public var providerRef: String? { (explainingProviderRef ?? lastProviderRef)?.string }
 
     /// The contact's `code` as answered: nil for `invalid_record`.
     public var shownCode: String? { state == .invalidRecord ? nil : code }
@@ -223,21 +260,27 @@ extension ContactFold {
     /// updatedAt, explaining providerRef, last providerRef (strings), firstSent, firstReached,
     /// firstRead (zigzag), address, addedAt, address problem (strings).
     public func encoded() -> [UInt8] {
-        var w = DomainByteWriter(capacity: 96 + (address?.utf8.count ?? 0))
+        var w = DomainByteWriter(capacity: 160)
+        encode(into: &w)
+        return w.bytes
+    }
+
+    /// Appends what `encoded()` returns to `w`.
+    func encode(into w: inout DomainByteWriter) {
         w.byte(Self.formatVersion)
         var flags: UInt16 = 0
         if hasReport { flags |= Flag.hasReport }
         if removed { flags |= Flag.removed }
-        if code != nil { flags |= Flag.code }
-        if reason != nil { flags |= Flag.reason }
-        if updatedAt != nil { flags |= Flag.updatedAt }
+        if codeText != nil { flags |= Flag.code }
+        if reasonText != nil { flags |= Flag.reason }
+        if updatedAtText != nil { flags |= Flag.updatedAt }
         if explainingProviderRef != nil { flags |= Flag.explainingRef }
         if lastProviderRef != nil { flags |= Flag.lastRef }
         if firstSentNanos != nil { flags |= Flag.firstSent }
         if firstReachedNanos != nil { flags |= Flag.firstReached }
         if firstReadNanos != nil { flags |= Flag.firstRead }
-        if address != nil { flags |= Flag.address }
-        if addedAt != nil { flags |= Flag.addedAt }
+        if addressText != nil { flags |= Flag.address }
+        if addedAtText != nil { flags |= Flag.addedAt }
         if addressProblem != nil { flags |= Flag.problem }
         w.varint(UInt64(flags))
         w.byte(UInt8(clamping: key.tier))
@@ -250,18 +293,17 @@ extension ContactFold {
         w.varint(everMask)
         w.count(reports)
         w.varint(lastPosition)
-        if let code { w.string(code) }
-        if let reason { w.string(reason) }
-        if let updatedAt { w.string(updatedAt) }
-        if let explainingProviderRef { w.string(explainingProviderRef) }
-        if let lastProviderRef { w.string(lastProviderRef) }
+        if let codeText { w.text(codeText) }
+        if let reasonText { w.text(reasonText) }
+        if let updatedAtText { w.text(updatedAtText) }
+        if let explainingProviderRef { w.text(explainingProviderRef) }
+        if let lastProviderRef { w.text(lastProviderRef) }
         if let firstSentNanos { w.signed(firstSentNanos) }
         if let firstReachedNanos { w.signed(firstReachedNanos) }
         if let firstReadNanos { w.signed(firstReadNanos) }
-        if let address { w.string(address) }
-        if let addedAt { w.string(addedAt) }
+        if let addressText { w.text(addressText) }
+        if let addedAtText { w.text(addedAtText) }
         if let addressProblem { w.string(addressProblem) }
-        return w.bytes
     }
 
     /// Decodes what `encoded()` wrote; throws (never traps) on anything else.
@@ -291,16 +333,16 @@ extension ContactFold {
         }
         reports = try r.count(max: Int(Int64.max), "reports")
         lastPosition = try r.varint()
-        if has(Flag.code) { code = try r.string("code") }
-        if has(Flag.reason) { reason = try r.string("reason") }
-        if has(Flag.updatedAt) { updatedAt = try r.string("updatedAt") }
-        if has(Flag.explainingRef) { explainingProviderRef = try r.string("providerRef") }
-        if has(Flag.lastRef) { lastProviderRef = try r.string("last providerRef") }
+        if has(Flag.code) { codeText = try r.text("code") }
+        if has(Flag.reason) { reasonText = try r.text("reason") }
+        if has(Flag.updatedAt) { updatedAtText = try r.text("updatedAt") }
+        if has(Flag.explainingRef) { explainingProviderRef = try r.text("providerRef") }
+        if has(Flag.lastRef) { lastProviderRef = try r.text("last providerRef") }
         if has(Flag.firstSent) { firstSentNanos = try r.signed() }
         if has(Flag.firstReached) { firstReachedNanos = try r.signed() }
         if has(Flag.firstRead) { firstReadNanos = try r.signed() }
-        if has(Flag.address) { address = try r.string("address") }
-        if has(Flag.addedAt) { addedAt = try r.string("addedAt") }
+        if has(Flag.address) { addressText = try r.text("address") }
+        if has(Flag.addedAt) { addedAtText = try r.text("addedAt") }
         if has(Flag.problem) { addressProblem = try r.string("address problem") }
         try r.finish()
     }

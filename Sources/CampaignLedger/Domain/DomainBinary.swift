@@ -36,6 +36,13 @@ struct DomainByteWriter {
         varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
+    mutating func text(_ t: FoldText) {
+        t.withBytes { utf8 in
+            varint(UInt64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
     mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { utf8 in
@@ -96,6 +103,15 @@ struct DomainByteReader {
         offset += length
         guard let s = String(validating: slice, as: UTF8.self) else { throw .invalid(what) }
         return s
+    }
+
+    mutating func text(_ what: String) throws(DomainDecodingError) -> FoldText {
+        let length = try count(what)
+        guard length <= remaining else { throw .truncated }
+        defer { offset += length }
+        let text = bytes.withUnsafeBytes { FoldText(validating: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + length)])) }
+        guard let text else { throw .invalid(what) }
+        return text
     }
 
     /// Throws unless every byte was consumed.

@@ -70,8 +70,37 @@ struct IDTable: Sendable {
         String(decoding: bytes[starts[slot]..<starts[slot + 1]], as: UTF8.self)
     }
 
-    /// The UTF-8 bytes of the id of `slot`.
-    func idBytes(_ slot: Int) -> ArraySlice<UInt8> { bytes[starts[slot]..<starts[slot + 1]] }
+
+    /// Calls `body` with the UTF-8 bytes of the id of `slot`.
+    @inline(__always)
+    func withIDBytes<R>(_ slot: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let (start, end) = (starts[slot], starts[slot + 1])
+        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+    }
+
+    /// Every slot, ordered by its id's bytes as LMDB orders keys (memcmp, then length). Compares
+    /// the first 16 bytes as two integers, and the rest only when those are equal.
+    func sortedSlots() -> [Int32] {
+        var keyed: [(hi: UInt64, lo: UInt64, slot: Int32)] = []
+        keyed.reserveCapacity(count)
+        bytes.withUnsafeBytes { all in
+            for s in 0..<count {
+                let (start, end) = (starts[s], starts[s + 1])
+                var w: (UInt64, UInt64) = (0, 0)
+                withUnsafeMutableBytes(of: &w) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[start..<min(end, start + 16)])) }
+                keyed.append((UInt64(bigEndian: w.0), UInt64(bigEndian: w.1), Int32(s)))
+            }
+            keyed.sort { a, b in
+                if a.hi != b.hi { return a.hi < b.hi }
+                if a.lo != b.lo { return a.lo < b.lo }
+                let (sa, sb) = (Int(a.slot), Int(b.slot))
+                return keyPrecedes(
+                    UnsafeRawBufferPointer(rebasing: all[starts[sa]..<starts[sa + 1]]),
+                    UnsafeRawBufferPointer(rebasing: all[starts[sb]..<starts[sb + 1]]))
+            }
+        }
+        return keyed.map(\.slot)
+    }
 
     private func equals(_ s: Int, _ key: UnsafeRawBufferPointer) -> Bool {
         let start = starts[s]

@@ -9,9 +9,9 @@ public struct Projector: Sendable {
         public let id: String
         public internal(set) var aggregate: CampaignAggregate
         /// The contacts' ids, interned: a contact's slot in `ids` is its fold's index in `folds`
-        /// (an array, so that a report updates its contact's fold in place).
+        /// (in place: a report updates its contact's fold where it lies).
         var ids = IDTable()
-        var folds: [ContactFold] = []
+        var folds = SegmentedArray<ContactFold>()
         public internal(set) var deliverTimes = ExactTimings()
         public internal(set) var readTimes = ExactTimings()
     }
@@ -222,7 +222,7 @@ extension Projector.CampaignEntry {
         var new: ContactContribution?
         if event.type == .contactAdded {
             var fold = ContactFold()
-            fold.apply(event, position: position, family: family)
+            fold.apply(report: event, position: position, family: family)
             if incremental { new = fold.contribution(family: family) }
             let (k, inserted) = ids.insert(id)
             if inserted {
@@ -234,7 +234,7 @@ extension Projector.CampaignEntry {
         } else {
             guard let k = ids.slot(id) else { return }
             guard incremental else {
-                folds[k].apply(event, position: position, family: family)
+                folds[k].apply(report: event, position: position, family: family)
                 return
             }
             (old, new) = folds[k].applyContributing(event, position: position, family: family)

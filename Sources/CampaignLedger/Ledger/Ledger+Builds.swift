@@ -242,8 +242,8 @@ extension Ledger {
                 while at.database < databases.count, written < 50_000 {
                     try records.lists[at.database].withUnsafeBufferPointer { list in
                         let end = min(list.count, at.index + 50_000 - written)
-                        for (key, value) in list[at.index..<end] {
-                            try txn.put(databases[at.database], key, value, flags: .append)
+                        for ref in list[at.index..<end] {
+                            try txn.put(databases[at.database], records.key(ref), records.value(ref), flags: .append)
                         }
                         written += end - at.index
                         at = end == list.count ? (at.database + 1, 0) : (at.database, end)

@@ -28,7 +28,18 @@ struct Fingerprint: Sendable, Hashable {
         var hasher = SHA256()
         key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         value.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return hasher.finalize().withUnsafeBytes { d in
+        return Fingerprint(digest: hasher.finalize())
+    }
+
+    /// The term of a record whose key and value lie back to back in `record`.
+    static func term(_ record: UnsafeRawBufferPointer) -> Fingerprint {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: record)
+        return Fingerprint(digest: hasher.finalize())
+    }
+
+    private init(digest: SHA256.Digest) {
+        self = digest.withUnsafeBytes { d in
             Fingerprint(limbs: (
                 UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
                 UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),

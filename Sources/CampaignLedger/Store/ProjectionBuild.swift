@@ -295,22 +295,87 @@ final class ProjectionBatch {
     var currentInfo: BuildInfo { info }
 }
 
+/// Records (key ‖ value) back to back in one growing buffer, in the order appended: a bulk
+/// phase makes hundreds of thousands of records, and a pair of arrays per record (two
+/// allocations, two frees, scattered pages) cost more than folding them. Written by one thread,
+/// then only read (by the thread that merges and writes them), hence `@unchecked Sendable`.
+final class RecordArena: @unchecked Sendable {
+    private var base: UnsafeMutableRawPointer?
+    private var capacity = 0
+    private var used = 0
+    /// Record i is `starts[i] ..< starts[i + 1]`, its key the first `keyCounts[i]` bytes.
+    private var starts: [Int] = [0]
+    private var keyCounts: [Int32] = []
+
+    init(reserving bytes: Int = 0, records: Int = 0) {
+        reserve(bytes)
+        starts.reserveCapacity(records + 1)
+        keyCounts.reserveCapacity(records)
+    }
+
+    deinit { free(base) }
+
+    var count: Int { keyCounts.count }
+
+    private func reserve(_ more: Int) {
+        guard used + more > capacity else { return }
+        capacity = max(used + more, capacity * 2, 4096)
+        guard let grown = realloc(base, capacity) else { fatalError("out of memory: \(capacity) bytes of records") }
+        base = grown
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer) {
+        guard let from = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        (base! + used).copyMemory(from: from, byteCount: bytes.count)
+        used += bytes.count
+    }
+
+    /// Appends the record `key parts ‖ value` and returns its fingerprint term.
+    @discardableResult
+    func append(key: [UInt8], _ keyRest: UnsafeRawBufferPointer = .init(start: nil, count: 0),
+                value: UnsafeRawBufferPointer = .init(start: nil, count: 0)) -> Fingerprint {
+        key.withUnsafeBytes { write($0) }
+        write(keyRest)
+        keyCounts.append(Int32(used - starts[starts.count - 1]))
+        write(value)
+        starts.append(used)
+        return Fingerprint.term(record(count - 1))
+    }
+
+    /// The whole record (key ‖ value) `i`.
+    @inline(__always)
+    func record(_ i: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base.map { $0 + starts[i] }, count: starts[i + 1] - starts[i])
+    }
+
+    @inline(__always)
+    func key(_ i: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base.map { $0 + starts[i] }, count: Int(keyCounts[i]))
+    }
+
+    @inline(__always)
+    func value(_ i: Int) -> UnsafeRawBufferPointer {
+        let from = starts[i] + Int(keyCounts[i])
+        return UnsafeRawBufferPointer(start: base.map { $0 + from }, count: starts[i + 1] - from)
+    }
+}
+
 /// Every record of a built-in build folded in memory, per database (campaigns, contacts,
 /// timings) and in key order, ready for `MDB_APPEND`: made from the folds of one or more shares
 /// of the contacts (`Part`s, folded in parallel). Contact and timing keys start with
 /// `len(campaign) ‖ campaign`, so sorting the campaigns by that prefix and each campaign's keys on
 /// their own gives the whole database's order without sorting it whole.
 struct BulkRecords {
-    typealias Record = (key: [UInt8], value: [UInt8])
-
     /// The fold of one share of the contacts: every campaign, in the order created (the same in
-    /// every share), with the share's metrics and its contacts' and timings' records.
+    /// every share), with the share's metrics and its contacts' and timings' records, each
+    /// campaign's in key order.
     struct Part: Sendable {
         struct Campaign: Sendable {
             var id: String
             var aggregate: CampaignAggregate
-            var contacts: [Record] = []
-            var timings: [Record] = []
+            var contacts: RecordArena
+            var timings: RecordArena
         }
 
         var campaigns: [Campaign] = []
@@ -319,36 +384,57 @@ struct BulkRecords {
         var fingerprint = Fingerprint()
 
         /// `projector` deferred its metrics: each contact's contribution is counted in here, once,
-        /// from its final fold. Each campaign's records are sorted here too, where shares are
-        /// folded in parallel.
+        /// from its final fold. Contacts are encoded in id order (the order of their keys), and
+        /// their timing entries sorted by (kind, difference, contact), the order of theirs.
         init(_ projector: Projector) {
             precondition(!projector.incremental, "a bulk part counts the metrics of a deferring fold")
+            var value = DomainByteWriter(capacity: 256)
             for entry in projector.campaigns {
                 let prefix = StoreLayout.campaignPrefix(entry.id)
                 let family = entry.aggregate.family
-                var c = Campaign(id: entry.id, aggregate: entry.aggregate)
-                c.contacts.reserveCapacity(entry.folds.count)
-                entry.folds.withUnsafeBufferPointer { folds in  // no copy of a fold per contact
-                    for k in folds.indices {
-                        let id = entry.ids.idBytes(k)
-                        c.contacts.append((StoreLayout.contactKey(prefix: prefix, id), folds[k].encoded()))
-                        guard let t = folds[k].contribution(family: family) else { continue }
-                        c.aggregate.replace(nil, with: t)
-                        if let d = t.timeToDeliver { c.timings.append((BuildStorage.timingKey(prefix: prefix, .deliver, d, id), [])) }
-                        if let r = t.timeToRead { c.timings.append((BuildStorage.timingKey(prefix: prefix, .read, r, id), [])) }
+                let order = entry.ids.sortedSlots()
+                var aggregate = entry.aggregate
+                let contacts = RecordArena(reserving: order.count * (prefix.count + 112), records: order.count)
+                /// (kind, difference, the contact's rank in `order`): the timing keys' order.
+                var timings: [(kind: UInt8, nanos: UInt64, rank: Int32)] = []
+                for (rank, slot) in order.enumerated() {
+                    let fold = Int(slot)
+                    value.bytes.removeAll(keepingCapacity: true)
+                    entry.folds[fold].encode(into: &value)
+                    entry.ids.withIDBytes(fold) { id in
+                        value.bytes.withUnsafeBytes { fingerprint.add(contacts.append(key: prefix, id, value: $0)) }
+                    }
+                    guard let t = entry.folds[fold].contribution(family: family) else { continue }
+                    aggregate.replace(nil, with: t)
+                    if let d = t.timeToDeliver { timings.append((BuildStorage.TimingKind.deliver.rawValue, UInt64(d), Int32(rank))) }
+                    if let r = t.timeToRead { timings.append((BuildStorage.TimingKind.read.rawValue, UInt64(r), Int32(rank))) }
+                }
+                timings.sort { ($0.kind, $0.nanos, $0.rank) < ($1.kind, $1.nanos, $1.rank) }
+                let timingArena = RecordArena(reserving: timings.count * (prefix.count + 24), records: timings.count)
+                var key = prefix
+                for t in timings {
+                    key.removeSubrange(prefix.count...)
+                    key.append(t.kind)
+                    key += t.nanos.bigEndianBytes
+                    entry.ids.withIDBytes(Int(order[Int(t.rank)])) { id in
+                        fingerprint.add(timingArena.append(key: key, id))
                     }
                 }
-                c.contacts.sort { bytesPrecede($0.key, $1.key) }
-                c.timings.sort { bytesPrecede($0.key, $1.key) }
-                for (key, value) in c.contacts { fingerprint.add(.term(key, value)) }
-                for (key, value) in c.timings { fingerprint.add(.term(key, value)) }
-                campaigns.append(c)
+                campaigns.append(Campaign(id: entry.id, aggregate: aggregate, contacts: contacts, timings: timingArena))
             }
         }
     }
 
-    /// campaigns, contacts, timings: records in key order (timings have empty values).
-    private(set) var lists: [[Record]] = [[], [], []]
+    /// A record of one of the arenas: which arena (an index into `arenas`), which record.
+    struct Ref: Sendable {
+        var arena: Int32
+        var index: Int32
+    }
+
+    /// Every arena the records live in: the campaigns' (first), then the parts'.
+    private(set) var arenas: [RecordArena] = []
+    /// campaigns, contacts, timings: each database's records in key order.
+    private(set) var lists: [[Ref]] = [[], [], []]
     /// The build's fingerprint: the sum of every record's term.
     private(set) var fingerprint = Fingerprint()
 
@@ -360,49 +446,60 @@ struct BulkRecords {
             fingerprint.add(part.fingerprint)
             for (i, c) in part.campaigns.enumerated() { aggregates[i].merge(c.aggregate) }
         }
-        lists[0] = zip(first.campaigns, aggregates).map { (Array($0.id.utf8), $1.encoded()) }
-            .sorted { bytesPrecede($0.key, $1.key) }
-        for (key, value) in lists[0] { fingerprint.add(.term(key, value)) }
+        let campaignRecords = RecordArena()
+        arenas.append(campaignRecords)
+        let byID = first.campaigns.indices.sorted { bytesPrecede(Array(first.campaigns[$0].id.utf8), Array(first.campaigns[$1].id.utf8)) }
+        for i in byID {
+            aggregates[i].encoded().withUnsafeBytes { value in
+                fingerprint.add(campaignRecords.append(key: Array(first.campaigns[i].id.utf8), value: value))
+            }
+            lists[0].append(Ref(arena: 0, index: Int32(lists[0].count)))
+        }
         let byPrefix = first.campaigns.indices.map { (StoreLayout.campaignPrefix(first.campaigns[$0].id), $0) }
             .sorted { bytesPrecede($0.0, $1.0) }
         for (_, i) in byPrefix {
-            lists[1] += Self.merge(parts.map { $0.campaigns[i].contacts })
-            lists[2] += Self.merge(parts.map { $0.campaigns[i].timings })
+            lists[1] += merge(parts.map { $0.campaigns[i].contacts })
+            lists[2] += merge(parts.map { $0.campaigns[i].timings })
         }
     }
 
-    /// One sorted list of the records of sorted lists (whose keys are distinct).
-    static func merge(_ runs: [[Record]]) -> [Record] {
-        var runs = runs.filter { !$0.isEmpty }
-        while runs.count > 1 {
-            let (a, b) = (runs.removeLast(), runs.removeLast())
-            var out: [Record] = []
-            out.reserveCapacity(a.count + b.count)
-            var (i, j) = (0, 0)
-            while i < a.count && j < b.count {
-                if bytesPrecede(a[i].key, b[j].key) {
-                    out.append(a[i])
-                    i += 1
-                } else {
-                    out.append(b[j])
-                    j += 1
-                }
+    /// The records of arenas whose keys are sorted and distinct, as one sorted list (the arenas
+    /// are kept in `arenas`).
+    private mutating func merge(_ runs: [RecordArena]) -> [Ref] {
+        let first = Int32(arenas.count)
+        arenas += runs
+        var next = [Int](repeating: 0, count: runs.count)
+        var out: [Ref] = []
+        out.reserveCapacity(runs.reduce(0) { $0 + $1.count })
+        while true {
+            var best = -1
+            for r in runs.indices where next[r] < runs[r].count {
+                if best < 0 || keyPrecedes(runs[r].key(next[r]), runs[best].key(next[best])) { best = r }
             }
-            out += a[i...]
-            out += b[j...]
-            runs.append(out)
+            guard best >= 0 else { return out }
+            out.append(Ref(arena: first + Int32(best), index: Int32(next[best])))
+            next[best] += 1
         }
-        return runs.first ?? []
+    }
+
+    func key(_ ref: Ref) -> UnsafeRawBufferPointer { arenas[Int(ref.arena)].key(Int(ref.index)) }
+    func value(_ ref: Ref) -> UnsafeRawBufferPointer { arenas[Int(ref.arena)].value(Int(ref.index)) }
+
+    /// Every database's records as arrays (for tests and small builds).
+    var materialized: [[(key: [UInt8], value: [UInt8])]] {
+        lists.map { $0.map { (Array(key($0)), Array(value($0))) } }
     }
 }
 
 /// Byte order (memcmp, then length), as LMDB orders keys.
+@inline(__always)
+func keyPrecedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    let n = min(a.count, b.count)
+    let c = n == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, n)
+    return c != 0 ? c < 0 : a.count < b.count
+}
+
+/// Byte order (memcmp, then length), as LMDB orders keys.
 func bytesPrecede(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    a.withUnsafeBytes { pa in
-        b.withUnsafeBytes { pb in
-            let n = min(pa.count, pb.count)
-            let c = n == 0 ? 0 : memcmp(pa.baseAddress!, pb.baseAddress!, n)
-            return c != 0 ? c < 0 : pa.count < pb.count
-        }
-    }
+    a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in keyPrecedes(pa, pb) } }
 }

@@ -22,7 +22,7 @@ import Testing
     }
 
     func keysAndValues(_ r: BulkRecords) -> [[[UInt8]]] {
-        r.lists.map { $0.map(\.key) } + r.lists.map { $0.map(\.value) }
+        r.materialized.map { $0.map(\.key) } + r.materialized.map { $0.map(\.value) }
     }
 
     @Test(arguments: [2, 3, 4])
@@ -34,15 +34,16 @@ import Testing
         let counts = parts.map { $0.campaigns.reduce(0) { $0 + $1.contacts.count } }
         #expect(counts.allSatisfy { $0 > 0 })
         #expect(counts.reduce(0, +) == whole.lists[1].count)
+        #expect(whole.lists[1].count == Set(events.compactMap { e in e.event.contact.map { [e.event.campaign, $0] } }).count)
         let merged = BulkRecords(parts)
         #expect(keysAndValues(merged) == keysAndValues(whole))
         // The fingerprint is the sum of every record's term, however the shares were cut.
         var sum = Fingerprint()
-        for list in whole.lists { for (key, value) in list { sum.add(.term(key, value)) } }
+        for list in whole.materialized { for (key, value) in list { sum.add(.term(key, value)) } }
         #expect(merged.fingerprint == sum)
         #expect(whole.fingerprint == sum)
         // Keys are in LMDB's order in each database, as MDB_APPEND needs.
-        for list in whole.lists {
+        for list in whole.materialized {
             #expect(zip(list, list.dropFirst()).allSatisfy { bytesPrecede($0.key, $1.key) })
         }
     }
@@ -55,7 +56,7 @@ import Testing
         #expect(deferred.campaigns.allSatisfy { $0.aggregate.metrics.contacts == 0 })
         // The bulk part counts each contact once, from its final fold: the campaign records are
         // those of the fold that counted every report as it came.
-        let counted = BulkRecords([BulkRecords.Part(deferred)]).lists[0]
+        let counted = BulkRecords([BulkRecords.Part(deferred)]).materialized[0]
         let expected = incremental.campaigns.map { (Array($0.id.utf8), $0.aggregate.encoded()) }
             .sorted { bytesPrecede($0.0, $1.0) }
         #expect(counted.map(\.key) == expected.map(\.0))
@@ -98,6 +99,77 @@ import Testing
                 #expect(table.id(slot) == id)
             }
             #expect(table.slot("\u{0}absent") == nil)
+        }
+    }
+
+    @Test func idTableSortsItsSlotsAsLMDBOrdersKeys() async {
+        // Ids sharing long prefixes (past the 16 bytes compared as integers), zero bytes, and ids
+        // that are prefixes of others.
+        let gen = Gen.character(in: "\u{0}"..."\u{2}").string(of: 0...3).array(of: 0...200)
+        await propertyCheck(count: 200, input: gen, Gen.int(in: 0...20)) { suffixes, shared in
+            var table = IDTable()
+            let prefix = String(repeating: "c", count: shared)
+            for s in suffixes { _ = table.insert(prefix + s) }
+            let sorted = table.sortedSlots().map { table.id(Int($0)) }
+            let expected = Set(suffixes.map { prefix + $0 }).sorted { bytesPrecede(Array($0.utf8), Array($1.utf8)) }
+            #expect(sorted == expected)
+        }
+    }
+
+    @Test func foldTextsKeepTheirBytesInlineOrNot() async {
+        // Around the inline capacity (39 bytes), with multi-byte characters.
+        await propertyCheck(count: 300, input: Gen.character(in: "a"..."é").string(of: 0...60)) { s in
+            let text = FoldText(s)
+            #expect(text.string == s)
+            #expect(text.withBytes { Array($0) } == Array(s.utf8))
+            var copy = s
+            let fromBytes = copy.withUTF8 { FoldText(validUTF8: UnsafeRawBufferPointer($0)) }
+            #expect(fromBytes == text)
+            #expect(fromBytes.hashValue == text.hashValue)
+            #expect(text != FoldText(s + "x"))
+            #expect(text.withBytes { text.equals($0) })
+        }
+        #expect([0xC3, 0x28].withUnsafeBytes { FoldText(validating: $0) } == nil)
+    }
+
+    @Test func foldsWithLongTextsSurviveTheirBinaryForm() throws {
+        // Every text of a fold longer than what is kept inline.
+        let long = String(repeating: "x", count: 45)
+        var fold = ContactFold()
+        fold.apply(DomainLog.event(.contactAdded, contact: "k", address: "+1" + String(repeating: " ", count: 40) + "555 0100"), position: 1, family: .messaging)
+        let status = DomainLog.event(
+            .contactStatus, contact: "k", at: 2, status: .deliveryFailed, attempt: 1, code: "code-" + long,
+            reason: "reason-" + long, ref: "ref-" + long)
+        fold.apply(status, position: 2, family: .messaging)
+        #expect(fold.state == .deliveryFailed && fold.address?.utf8.count == 50)
+        #expect(fold.code == "code-" + long && fold.reason == "reason-" + long && fold.providerRef == "ref-" + long)
+        #expect(try ContactFold(decoding: fold.encoded()) == fold)
+    }
+
+    @Test func segmentedArraysAppendAndUpdateInPlaceAcrossSegments() {
+        var array = SegmentedArray<Int>()
+        let n = SegmentedArray<Int>.segmentSize * 2 + 17
+        for i in 0..<n { array.append(i) }
+        for i in stride(from: 0, to: n, by: 3) { array[i] += 1_000_000 }
+        #expect(array.count == n)
+        #expect(Array(array) == (0..<n).map { $0 % 3 == 0 ? $0 + 1_000_000 : $0 })
+    }
+
+    @Test func recordArenasHoldKeysAndValuesBackToBack() {
+        let arena = RecordArena()
+        var expected: [([UInt8], [UInt8])] = []
+        for i in 0..<3_000 {  // past the first growth of the buffer
+            let head = [UInt8(i % 7)]
+            let rest = Array("key\(i)".utf8)
+            let key = head + rest
+            let value = [UInt8](repeating: UInt8(i % 256), count: i % 300)
+            let term = rest.withUnsafeBytes { r in value.withUnsafeBytes { v in arena.append(key: head, r, value: v) } }
+            #expect(term == Fingerprint.term(key, value))
+            expected.append((key, value))
+        }
+        #expect(arena.count == expected.count)
+        for (i, (key, value)) in expected.enumerated() {
+            #expect(Array(arena.key(i)) == key && Array(arena.value(i)) == value)
         }
     }
 }
