@@ -13,26 +13,36 @@ import Darwin
 /// live in one growing array. The hash is seeded per table, so crafted ids cannot be chosen to
 /// collide.
 struct IDTable: Sendable {
-    /// For each bucket: the slot stored there, or −1.
-    private var buckets: [Int32] = Array(repeating: -1, count: 16)
+    /// For each bucket: 0 when empty, else the high 32 bits of the id's hash and its slot + 1
+    /// (the low 32 bits). A lookup compares the hash bits in the bucket it reads before it
+    /// touches the id's bytes: one cache miss per probe, not three.
+    private var buckets: [UInt64] = Array(repeating: 0, count: 16)
     /// Each slot's id: its start in `bytes`, and its length.
     private var starts: [Int] = [0]
-    private var hashes: [UInt64] = []
     private var bytes: [UInt8] = []
     private let seed = UInt64.random(in: .min ... .max)
 
     /// The number of ids.
-    var count: Int { hashes.count }
+    var count: Int { starts.count - 1 }
+
+    @inline(__always)
+    private static func tag(_ h: UInt64) -> UInt64 { h & 0xFFFF_FFFF_0000_0000 }
 
     /// The slot of the id whose UTF-8 bytes are `key`, or nil.
     func slot(_ key: UnsafeRawBufferPointer) -> Int? {
         let h = hash(key)
-        var b = Int(truncatingIfNeeded: h) & (buckets.count - 1)
-        while true {
-            let s = Int(buckets[b])
-            if s < 0 { return nil }
-            if hashes[s] == h && equals(s, key) { return s }
-            b = (b + 1) & (buckets.count - 1)
+        let mask = buckets.count - 1
+        var b = Int(truncatingIfNeeded: h) & mask
+        return buckets.withUnsafeBufferPointer { buckets in
+            while true {
+                let entry = buckets[b]
+                if entry == 0 { return nil }
+                if entry & 0xFFFF_FFFF_0000_0000 == Self.tag(h) {
+                    let s = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                    if equals(s, key) { return s }
+                }
+                b = (b + 1) & mask
+            }
         }
     }
 
@@ -46,17 +56,20 @@ struct IDTable: Sendable {
         let h = hash(key)
         var b = Int(truncatingIfNeeded: h) & (buckets.count - 1)
         while true {
-            let s = Int(buckets[b])
-            if s < 0 { break }
-            if hashes[s] == h && equals(s, key) { return (s, false) }
+            let entry = buckets[b]
+            if entry == 0 { break }
+            if entry & 0xFFFF_FFFF_0000_0000 == Self.tag(h) {
+                let s = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                if equals(s, key) { return (s, false) }
+            }
             b = (b + 1) & (buckets.count - 1)
         }
-        let s = hashes.count
-        hashes.append(h)
+        let s = count
+        precondition(s < Int(UInt32.max), "more than 4 294 967 294 ids in one table")
         bytes.append(contentsOf: key)
         starts.append(bytes.count)
-        buckets[b] = Int32(s)
-        if hashes.count * 4 > buckets.count * 3 { grow() }
+        buckets[b] = Self.tag(h) | UInt64(s + 1)
+        if count * 4 > buckets.count * 3 { grow() }
         return (s, true)
     }
 
@@ -111,13 +124,18 @@ struct IDTable: Sendable {
         }
     }
 
+    /// Doubles the buckets; each id's hash is computed again from its bytes (keeping them would
+    /// cost 8 bytes per id for a rare event).
     private mutating func grow() {
         let size = buckets.count * 2
-        var grown = [Int32](repeating: -1, count: size)
-        for (s, h) in hashes.enumerated() {
-            var b = Int(truncatingIfNeeded: h) & (size - 1)
-            while grown[b] >= 0 { b = (b + 1) & (size - 1) }
-            grown[b] = Int32(s)
+        var grown = [UInt64](repeating: 0, count: size)
+        bytes.withUnsafeBytes { all in
+            for s in 0..<count {
+                let h = hash(UnsafeRawBufferPointer(rebasing: all[starts[s]..<starts[s + 1]]))
+                var b = Int(truncatingIfNeeded: h) & (size - 1)
+                while grown[b] != 0 { b = (b + 1) & (size - 1) }
+                grown[b] = Self.tag(h) | UInt64(s + 1)
+            }
         }
         buckets = grown
     }

@@ -297,67 +297,69 @@ final class ProjectionBatch {
 
 /// Records (key ‖ value) back to back in one growing buffer, in the order appended: a bulk
 /// phase makes hundreds of thousands of records, and a pair of arrays per record (two
-/// allocations, two frees, scattered pages) cost more than folding them. Written by one thread,
-/// then only read (by the thread that merges and writes them), hence `@unchecked Sendable`.
-final class RecordArena: @unchecked Sendable {
-    private var base: UnsafeMutableRawPointer?
-    private var capacity = 0
+/// allocations, two frees, scattered pages) cost more than folding them.
+struct RecordArena: Sendable {
+    /// The buffer: immutable once made (growing makes a new one), so reading it from the
+    /// thread that writes the records after the thread that made them is safe; freed with the
+    /// last arena that holds it.
+    private final class Storage: @unchecked Sendable {
+        let base: UnsafeMutableRawPointer
+        let capacity: Int
+        init(capacity: Int) {
+            self.capacity = capacity
+            base = .allocate(byteCount: capacity, alignment: 8)
+        }
+        deinit { base.deallocate() }
+    }
+
+    private var storage: Storage
     private var used = 0
     /// Record i is `starts[i] ..< starts[i + 1]`, its key the first `keyCounts[i]` bytes.
     private var starts: [Int] = [0]
     private var keyCounts: [Int32] = []
 
     init(reserving bytes: Int = 0, records: Int = 0) {
-        reserve(bytes)
+        storage = Storage(capacity: max(bytes, 256))
         starts.reserveCapacity(records + 1)
         keyCounts.reserveCapacity(records)
     }
 
-    deinit { free(base) }
-
     var count: Int { keyCounts.count }
 
-    private func reserve(_ more: Int) {
-        guard used + more > capacity else { return }
-        capacity = max(used + more, capacity * 2, 4096)
-        guard let grown = realloc(base, capacity) else { fatalError("out of memory: \(capacity) bytes of records") }
-        base = grown
-    }
-
-    private func write(_ bytes: UnsafeRawBufferPointer) {
+    private mutating func write(_ bytes: UnsafeRawBufferPointer) {
         guard let from = bytes.baseAddress, !bytes.isEmpty else { return }
-        reserve(bytes.count)
-        (base! + used).copyMemory(from: from, byteCount: bytes.count)
+        if used + bytes.count > storage.capacity {
+            let grown = Storage(capacity: max(used + bytes.count, storage.capacity * 2))
+            grown.base.copyMemory(from: storage.base, byteCount: used)
+            storage = grown
+        }
+        (storage.base + used).copyMemory(from: from, byteCount: bytes.count)
         used += bytes.count
     }
 
-    /// Appends the record `key parts ‖ value` and returns its fingerprint term.
+    /// Appends the record `key ‖ keyRest ‖ value` and returns its fingerprint term.
     @discardableResult
-    func append(key: [UInt8], _ keyRest: UnsafeRawBufferPointer = .init(start: nil, count: 0),
-                value: UnsafeRawBufferPointer = .init(start: nil, count: 0)) -> Fingerprint {
+    mutating func append(
+        key: [UInt8], _ keyRest: UnsafeRawBufferPointer = .init(start: nil, count: 0),
+        value: UnsafeRawBufferPointer = .init(start: nil, count: 0)
+    ) -> Fingerprint {
         key.withUnsafeBytes { write($0) }
         write(keyRest)
         keyCounts.append(Int32(used - starts[starts.count - 1]))
         write(value)
         starts.append(used)
-        return Fingerprint.term(record(count - 1))
-    }
-
-    /// The whole record (key ‖ value) `i`.
-    @inline(__always)
-    func record(_ i: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: base.map { $0 + starts[i] }, count: starts[i + 1] - starts[i])
+        return Fingerprint.term(UnsafeRawBufferPointer(start: storage.base + starts[count - 1], count: used - starts[count - 1]))
     }
 
     @inline(__always)
     func key(_ i: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: base.map { $0 + starts[i] }, count: Int(keyCounts[i]))
+        UnsafeRawBufferPointer(start: storage.base + starts[i], count: Int(keyCounts[i]))
     }
 
     @inline(__always)
     func value(_ i: Int) -> UnsafeRawBufferPointer {
         let from = starts[i] + Int(keyCounts[i])
-        return UnsafeRawBufferPointer(start: base.map { $0 + from }, count: starts[i + 1] - from)
+        return UnsafeRawBufferPointer(start: storage.base + from, count: starts[i + 1] - from)
     }
 }
 
@@ -394,15 +396,15 @@ struct BulkRecords {
                 let family = entry.aggregate.family
                 let order = entry.ids.sortedSlots()
                 var aggregate = entry.aggregate
-                let contacts = RecordArena(reserving: order.count * (prefix.count + 112), records: order.count)
+                var contacts = RecordArena(reserving: order.count * (prefix.count + 112), records: order.count)
                 /// (kind, difference, the contact's rank in `order`): the timing keys' order.
                 var timings: [(kind: UInt8, nanos: UInt64, rank: Int32)] = []
                 for (rank, slot) in order.enumerated() {
                     let fold = Int(slot)
-                    value.bytes.removeAll(keepingCapacity: true)
+                    value.removeAll()
                     entry.folds[fold].encode(into: &value)
                     entry.ids.withIDBytes(fold) { id in
-                        value.bytes.withUnsafeBytes { fingerprint.add(contacts.append(key: prefix, id, value: $0)) }
+                        value.withBytes { fingerprint.add(contacts.append(key: prefix, id, value: $0)) }
                     }
                     guard let t = entry.folds[fold].contribution(family: family) else { continue }
                     aggregate.replace(nil, with: t)
@@ -410,7 +412,7 @@ struct BulkRecords {
                     if let r = t.timeToRead { timings.append((BuildStorage.TimingKind.read.rawValue, UInt64(r), Int32(rank))) }
                 }
                 timings.sort { ($0.kind, $0.nanos, $0.rank) < ($1.kind, $1.nanos, $1.rank) }
-                let timingArena = RecordArena(reserving: timings.count * (prefix.count + 24), records: timings.count)
+                var timingArena = RecordArena(reserving: timings.count * (prefix.count + 24), records: timings.count)
                 var key = prefix
                 for t in timings {
                     key.removeSubrange(prefix.count...)
@@ -446,8 +448,7 @@ struct BulkRecords {
             fingerprint.add(part.fingerprint)
             for (i, c) in part.campaigns.enumerated() { aggregates[i].merge(c.aggregate) }
         }
-        let campaignRecords = RecordArena()
-        arenas.append(campaignRecords)
+        var campaignRecords = RecordArena()
         let byID = first.campaigns.indices.sorted { bytesPrecede(Array(first.campaigns[$0].id.utf8), Array(first.campaigns[$1].id.utf8)) }
         for i in byID {
             aggregates[i].encoded().withUnsafeBytes { value in
@@ -455,6 +456,7 @@ struct BulkRecords {
             }
             lists[0].append(Ref(arena: 0, index: Int32(lists[0].count)))
         }
+        arenas.append(campaignRecords)
         let byPrefix = first.campaigns.indices.map { (StoreLayout.campaignPrefix(first.campaigns[$0].id), $0) }
             .sorted { bytesPrecede($0.0, $1.0) }
         for (_, i) in byPrefix {

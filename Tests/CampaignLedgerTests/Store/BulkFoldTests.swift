@@ -156,7 +156,7 @@ import Testing
     }
 
     @Test func recordArenasHoldKeysAndValuesBackToBack() {
-        let arena = RecordArena()
+        var arena = RecordArena()
         var expected: [([UInt8], [UInt8])] = []
         for i in 0..<3_000 {  // past the first growth of the buffer
             let head = [UInt8(i % 7)]
