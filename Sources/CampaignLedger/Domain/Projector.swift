@@ -202,6 +202,12 @@ public struct Projector: Sendable {
 }
 
 extension Projector.CampaignEntry {
+    /// Forgets the contacts (a rebuild's bulk phase, once it has encoded them).
+    mutating func forgetContacts() {
+        ids = IDTable()
+        folds = SegmentedArray()
+    }
+
     /// A contact's fold, nil for an unknown contact.
     public func fold(_ contact: String) -> ContactFold? { ids.slot(contact).map { folds[$0] } }
 

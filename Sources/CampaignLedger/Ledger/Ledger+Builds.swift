@@ -178,11 +178,16 @@ extension Ledger {
 
     /// The bulk phase of a built-in rebuild: reads the log up to the current head sequentially,
     /// in read transactions of at most `max(chunk, 100 000)` records, each record in place (a
-    /// report copies only the strings its contact keeps); folds it in memory (heap grows with
+    /// report copies only the texts its contact keeps); folds it in memory (heap grows with
     /// contacts, not events), in parallel on `shares` threads, each folding a share of the
     /// contacts; and writes every database of the build in key order, with `MDB_APPEND`, in
     /// transactions of at most 50 000 records. The checkpoint is set only by the last of them, so
     /// an interrupted bulk phase starts over.
+    ///
+    /// The writing overlaps the encoding: each share encodes its campaigns in the order they are
+    /// written and hands each over as it is done; this thread merges a campaign's records from
+    /// every share as soon as all have handed it over, and writes them while the shares encode
+    /// the next.
     private func bulkLoad(
         _ number: UInt32, chunk: Int, shares: Int, progress: ((BuildProgress) throws -> Void)?
     ) throws {
@@ -190,79 +195,115 @@ extension Ledger {
         let head = try store.head().position
         let started = DispatchTime.now().uptimeNanoseconds
         let store = self.store
-        /// Folds one share of the contacts; `report` is called after each read transaction.
-        @Sendable func fold(_ share: Int, report: (UInt64) throws -> Void) throws -> BulkRecords.Part {
-            let share = Projector.Share(index: share, count: shares)
-            var projector = Projector(deferringMetrics: true, share: share)
+        let board = BulkBoard(shares: shares)
+        /// Folds one share of the contacts, then encodes its campaigns in write order.
+        @Sendable func fold(_ share: Int) throws {
+            let owner = Projector.Share(index: share, count: shares)
+            var projector = Projector(deferringMetrics: true, share: owner)
             var next: UInt64 = 1
-            let ours = { (record: UnsafeRawBufferPointer) in RecordView.contactBytes(record).map(share.owns) ?? true }
-            while next <= head {
+            let ours = { (record: UnsafeRawBufferPointer) in RecordView.contactBytes(record).map(owner.owns) ?? true }
+            while next <= head, !board.isStopped {
                 let read = try store.scan(from: next, limit: max(chunk, 100_000), keep: shares > 1 ? ours : nil) { view in
                     if view.position <= head { projector.apply(view) }
                 }
                 guard let last = read else { break }
                 next = last + 1
-                try report(min(last, head))
+                board.read(share, upTo: min(last, head))
             }
-            return BulkRecords.Part(projector)
+            var campaigns = projector.campaigns
+            projector = Projector()  // the folds live in `campaigns` alone, freed one campaign at a time
+            let order = BulkRecords.Part.writeOrder(campaigns.map(\.id))
+            board.start(order)
+            var writer = DomainByteWriter(capacity: 256)
+            for k in order where !board.isStopped {
+                board.publish(k, share: share, BulkRecords.Part.campaign(campaigns[k], writer: &writer))
+                campaigns[k].forgetContacts()
+            }
         }
-        // Shares 1… on other threads; share 0 here, reporting the progress.
-        let others = Locked([Int: Result<BulkRecords.Part, any Error>]())
         let group = DispatchGroup()
-        for share in 1..<shares {
+        for share in 0..<shares {
             DispatchQueue.global().async(group: group) {
-                let result = Result { try fold(share) { _ in } }
-                others.withLock { $0[share] = result }
+                do { try fold(share) } catch { board.fail(error) }
             }
         }
-        let own = Result {
-            try fold(0) { checkpoint in
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                try progress?(BuildProgress(
-                    build: Int(number), checkpoint: checkpoint, head: head,
-                    eventsPerSecond: Double(checkpoint) / max(elapsed, 1e-9)))
-            }
+        defer {
+            board.stop()  // on an error here, the shares stop at their next chunk or campaign
+            group.wait()
         }
-        group.wait()
-        var parts = [try own.get()]
-        for share in 1..<shares { parts.append(try others.withLock { $0[share]! }.get()) }
+        let tick = {
+            let checkpoint = board.checkpoint
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            try progress?(BuildProgress(
+                build: Int(number), checkpoint: checkpoint, head: head,
+                eventsPerSecond: Double(checkpoint) / max(elapsed, 1e-9)))
+        }
+        let order = try board.order(tick: tick)
         let folded = DispatchTime.now().uptimeNanoseconds
-        let records = BulkRecords(parts)
-        let merged = DispatchTime.now().uptimeNanoseconds
         let databases = [storage.campaigns, storage.contacts, storage.timings]
-        var cursor = (database: 0, index: 0)
-        repeat {
-            let first = cursor == (0, 0)
-            cursor = try store.environment.write { txn in
+        var fingerprint = Fingerprint()
+        var aggregates: [(id: String, aggregate: CampaignAggregate)] = []
+        var written = 0
+        /// The campaign being written, and where in its lists (contacts, then timings).
+        var current = BulkRecords()
+        var at = (database: 1, index: 0)
+        var taken = 0
+        func take(_ runs: [BulkRecords.Part.Campaign]) {
+            aggregates.append((runs[0].id, runs.dropFirst().reduce(into: runs[0].aggregate) { $0.merge($1.aggregate) }))
+            current = BulkRecords(campaign: runs)
+            fingerprint.add(current.fingerprint)
+            at = (1, 0)
+            taken += 1
+        }
+        var first = true
+        while true {
+            // Wait (outside any transaction) for the next campaign when the current one is written.
+            if at.database == databases.count {
+                guard taken < order.count else { break }
+                take(try board.take(order[taken], tick: tick))
+            }
+            try store.environment.write { txn in
                 if first {  // a bulk phase interrupted earlier may have left records
                     for db in databases { try txn.clear(db) }
+                    first = false
                 }
-                var at = cursor
-                var written = 0
-                while at.database < databases.count, written < 50_000 {
-                    try records.lists[at.database].withUnsafeBufferPointer { list in
-                        let end = min(list.count, at.index + 50_000 - written)
+                var budget = 50_000
+                while budget > 0 {
+                    if at.database == databases.count {
+                        // Go on in this transaction with the next campaign only if it is ready.
+                        guard taken < order.count, let runs = try board.poll(order[taken]) else { break }
+                        take(runs)
+                    }
+                    try current.lists[at.database].withUnsafeBufferPointer { list in
+                        let end = min(list.count, at.index + budget)
                         for ref in list[at.index..<end] {
-                            try txn.put(databases[at.database], records.key(ref), records.value(ref), flags: .append)
+                            try txn.put(databases[at.database], current.key(ref), current.value(ref), flags: .append)
                         }
+                        budget -= end - at.index
                         written += end - at.index
                         at = end == list.count ? (at.database + 1, 0) : (at.database, end)
                     }
                 }
-                if at.database == databases.count {
-                    guard var info = try store.buildInfo(number, txn) else {
-                        throw LedgerError.notFound("build \(number) was dropped meanwhile")
-                    }
-                    info.checkpoint = head
-                    info.fingerprint = records.fingerprint
-                    try txn.put(store.layout.builds, number.bigEndianBytes, info.bytes)
-                }
-                return at
             }
-        } while cursor.database < databases.count
+        }
+        current = BulkRecords()
+        let campaignRecords = BulkRecords(aggregates: aggregates)
+        fingerprint.add(campaignRecords.fingerprint)
+        try store.environment.write { txn in
+            if first { for db in databases { try txn.clear(db) } }
+            for ref in campaignRecords.lists[0] {
+                try txn.put(storage.campaigns, campaignRecords.key(ref), campaignRecords.value(ref), flags: .append)
+            }
+            guard var info = try store.buildInfo(number, txn) else {
+                throw LedgerError.notFound("build \(number) was dropped meanwhile")
+            }
+            info.checkpoint = head
+            info.fingerprint = fingerprint
+            try txn.put(store.layout.builds, number.bigEndianBytes, info.bytes)
+        }
+        written += campaignRecords.lists[0].count
         func ms(_ from: UInt64, _ to: UInt64) -> String { "\((to - from) / 1_000_000) ms" }
         configuration.logger.info(
-            "bulk phase of build \(number): \(head) events folded in \(ms(started, folded)) by \(shares) threads, merged in \(ms(folded, merged)), \(records.lists.map(\.count).reduce(0, +)) records written in \(ms(merged, DispatchTime.now().uptimeNanoseconds))")
+            "bulk phase of build \(number): \(head) events folded in \(ms(started, folded)) by \(shares) threads, \(written) records encoded and written in \(ms(folded, DispatchTime.now().uptimeNanoseconds)) more")
     }
 
     /// Applies the log from the build's checkpoint to the head, chunk by chunk; `finish` runs in
@@ -448,5 +489,105 @@ final class RebuildLock {
     func release() {
         flock(fd, LOCK_UN)
         close(fd)
+    }
+}
+
+/// What the shares of a rebuild's bulk phase hand over to the thread that writes: how far each
+/// has read, the campaigns' write order, and each campaign's records from each share. Guarded
+/// by its condition (hence `@unchecked Sendable`).
+private final class BulkBoard: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let shares: Int
+    private var checkpoints: [UInt64]
+    private var writeOrder: [Int]?
+    private var ready: [Int: [Int: BulkRecords.Part.Campaign]] = [:]
+    private var error: (any Error)?
+    private var stopped = false
+
+    init(shares: Int) {
+        self.shares = shares
+        checkpoints = Array(repeating: 0, count: shares)
+    }
+
+    private func locked<R>(_ body: () throws -> R) rethrows -> R {
+        condition.lock()
+        defer { condition.unlock() }
+        return try body()
+    }
+
+    /// The position every share has read up to.
+    var checkpoint: UInt64 { locked { checkpoints.min() ?? 0 } }
+
+    /// Whether the shares should stop (the writer failed, or a share did).
+    var isStopped: Bool { locked { stopped || error != nil } }
+
+    func read(_ share: Int, upTo position: UInt64) { locked { checkpoints[share] = position } }
+
+    func start(_ order: [Int]) {
+        locked {
+            if writeOrder == nil { writeOrder = order }
+            condition.broadcast()
+        }
+    }
+
+    func publish(_ campaign: Int, share: Int, _ records: BulkRecords.Part.Campaign) {
+        locked {
+            ready[campaign, default: [:]][share] = records
+            condition.broadcast()
+        }
+    }
+
+    func fail(_ error: any Error) {
+        locked {
+            if self.error == nil { self.error = error }
+            condition.broadcast()
+        }
+    }
+
+    func stop() {
+        locked {
+            stopped = true
+            condition.broadcast()
+        }
+    }
+
+    /// Waits for `ready` to give a value, calling `tick` about every quarter second meanwhile
+    /// (outside the lock); throws a share's error.
+    private func wait<R>(tick: () throws -> Void, _ ready: () -> R?) throws -> R {
+        while true {
+            condition.lock()
+            if let error {
+                condition.unlock()
+                throw error
+            }
+            if let value = ready() {
+                condition.unlock()
+                return value
+            }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: 0.25))
+            condition.unlock()
+            try tick()
+        }
+    }
+
+    func order(tick: () throws -> Void) throws -> [Int] { try wait(tick: tick) { writeOrder } }
+
+    /// Campaign `k`'s records from every share, once all have handed them over (forgotten here).
+    func take(_ k: Int, tick: () throws -> Void) throws -> [BulkRecords.Part.Campaign] {
+        try wait(tick: tick) { takeIfReady(k) }
+    }
+
+    /// `take` without waiting: nil while a share has not handed campaign `k` over.
+    func poll(_ k: Int) throws -> [BulkRecords.Part.Campaign]? {
+        try locked {
+            if let error { throw error }
+            return takeIfReady(k)
+        }
+    }
+
+    private func takeIfReady(_ k: Int) -> [BulkRecords.Part.Campaign]? {
+        guard let parts = ready[k], parts.count == shares else { return nil }
+        ready[k] = nil
+        return (0..<shares).map { parts[$0]! }
     }
 }

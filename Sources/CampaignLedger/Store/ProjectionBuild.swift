@@ -378,52 +378,68 @@ struct BulkRecords {
             var aggregate: CampaignAggregate
             var contacts: RecordArena
             var timings: RecordArena
+            /// The sum of the fingerprint terms of its records, computed here, where shares are
+            /// folded in parallel (a sum does not depend on the order).
+            var fingerprint = Fingerprint()
         }
 
         var campaigns: [Campaign] = []
-        /// The fingerprint terms of its contacts' and timings' records, summed here, where
-        /// shares are folded in parallel (a sum does not depend on the order).
-        var fingerprint = Fingerprint()
+        var fingerprint: Fingerprint {
+            campaigns.reduce(into: Fingerprint()) { $0.add($1.fingerprint) }
+        }
 
-        /// `projector` deferred its metrics: each contact's contribution is counted in here, once,
-        /// from its final fold. Contacts are encoded in id order (the order of their keys), and
-        /// their timing entries sorted by (kind, difference, contact), the order of theirs.
+        /// Every campaign of `projector` (see `campaign`).
         init(_ projector: Projector) {
             precondition(!projector.incremental, "a bulk part counts the metrics of a deferring fold")
-            var value = DomainByteWriter(capacity: 256)
-            for entry in projector.campaigns {
-                let prefix = StoreLayout.campaignPrefix(entry.id)
-                let family = entry.aggregate.family
-                let order = entry.ids.sortedSlots()
-                var aggregate = entry.aggregate
-                var contacts = RecordArena(reserving: order.count * (prefix.count + 112), records: order.count)
-                /// (kind, difference, the contact's rank in `order`): the timing keys' order.
-                var timings: [(kind: UInt8, nanos: UInt64, rank: Int32)] = []
-                for (rank, slot) in order.enumerated() {
-                    let fold = Int(slot)
-                    value.removeAll()
-                    entry.folds[fold].encode(into: &value)
-                    entry.ids.withIDBytes(fold) { id in
-                        value.withBytes { fingerprint.add(contacts.append(key: prefix, id, value: $0)) }
-                    }
-                    guard let t = entry.folds[fold].contribution(family: family) else { continue }
-                    aggregate.replace(nil, with: t)
-                    if let d = t.timeToDeliver { timings.append((BuildStorage.TimingKind.deliver.rawValue, UInt64(d), Int32(rank))) }
-                    if let r = t.timeToRead { timings.append((BuildStorage.TimingKind.read.rawValue, UInt64(r), Int32(rank))) }
+            var writer = DomainByteWriter(capacity: 256)
+            campaigns = projector.campaigns.map { Self.campaign($0, writer: &writer) }
+        }
+
+        /// One campaign of a fold that deferred its metrics: each contact's contribution is
+        /// counted here, once, from its final fold. Contacts are encoded in id order (the order
+        /// of their keys), and their timing entries sorted by (kind, difference, contact), the
+        /// order of theirs. `writer` is scratch space.
+        static func campaign(_ entry: Projector.CampaignEntry, writer value: inout DomainByteWriter) -> Campaign {
+            precondition(entry.aggregate.metrics.contacts == 0, "a bulk part counts the metrics of a deferring fold")
+            let prefix = StoreLayout.campaignPrefix(entry.id)
+            let family = entry.aggregate.family
+            let order = entry.ids.sortedSlots()
+            var aggregate = entry.aggregate
+            var fingerprint = Fingerprint()
+            var contacts = RecordArena(reserving: order.count * (prefix.count + 112), records: order.count)
+            /// (kind, difference, the contact's rank in `order`): the timing keys' order.
+            var timings: [(kind: UInt8, nanos: UInt64, rank: Int32)] = []
+            for (rank, slot) in order.enumerated() {
+                let fold = Int(slot)
+                value.removeAll()
+                entry.folds[fold].encode(into: &value)
+                entry.ids.withIDBytes(fold) { id in
+                    value.withBytes { fingerprint.add(contacts.append(key: prefix, id, value: $0)) }
                 }
-                timings.sort { ($0.kind, $0.nanos, $0.rank) < ($1.kind, $1.nanos, $1.rank) }
-                var timingArena = RecordArena(reserving: timings.count * (prefix.count + 24), records: timings.count)
-                var key = prefix
-                for t in timings {
-                    key.removeSubrange(prefix.count...)
-                    key.append(t.kind)
-                    key += t.nanos.bigEndianBytes
-                    entry.ids.withIDBytes(Int(order[Int(t.rank)])) { id in
-                        fingerprint.add(timingArena.append(key: key, id))
-                    }
-                }
-                campaigns.append(Campaign(id: entry.id, aggregate: aggregate, contacts: contacts, timings: timingArena))
+                guard let t = entry.folds[fold].contribution(family: family) else { continue }
+                aggregate.replace(nil, with: t)
+                if let d = t.timeToDeliver { timings.append((BuildStorage.TimingKind.deliver.rawValue, UInt64(d), Int32(rank))) }
+                if let r = t.timeToRead { timings.append((BuildStorage.TimingKind.read.rawValue, UInt64(r), Int32(rank))) }
             }
+            timings.sort { ($0.kind, $0.nanos, $0.rank) < ($1.kind, $1.nanos, $1.rank) }
+            var timingArena = RecordArena(reserving: timings.count * (prefix.count + 24), records: timings.count)
+            var key = prefix
+            for t in timings {
+                key.removeSubrange(prefix.count...)
+                key.append(t.kind)
+                key += t.nanos.bigEndianBytes
+                entry.ids.withIDBytes(Int(order[Int(t.rank)])) { id in
+                    fingerprint.add(timingArena.append(key: key, id))
+                }
+            }
+            return Campaign(
+                id: entry.id, aggregate: aggregate, contacts: contacts, timings: timingArena, fingerprint: fingerprint)
+        }
+
+        /// The campaigns' indices in the order their records are written: by key prefix
+        /// (`len(campaign) ‖ campaign`), the order of the contacts' and timings' keys.
+        static func writeOrder(_ ids: [String]) -> [Int] {
+            ids.indices.map { (StoreLayout.campaignPrefix(ids[$0]), $0) }.sorted { bytesPrecede($0.0, $1.0) }.map(\.1)
         }
     }
 
@@ -433,36 +449,50 @@ struct BulkRecords {
         var index: Int32
     }
 
-    /// Every arena the records live in: the campaigns' (first), then the parts'.
+    /// Every arena the records live in.
     private(set) var arenas: [RecordArena] = []
     /// campaigns, contacts, timings: each database's records in key order.
     private(set) var lists: [[Ref]] = [[], [], []]
-    /// The build's fingerprint: the sum of every record's term.
+    /// The sum of every record's fingerprint term.
     private(set) var fingerprint = Fingerprint()
 
+    init() {}
+
+    /// The whole build from the parts of every share: the campaigns' records (their metrics
+    /// merged), then each campaign's contacts and timings.
     init(_ parts: [Part]) {
         guard let first = parts.first else { return }
-        var aggregates = first.campaigns.map(\.aggregate)
-        fingerprint = first.fingerprint
-        for part in parts.dropFirst() {
-            fingerprint.add(part.fingerprint)
-            for (i, c) in part.campaigns.enumerated() { aggregates[i].merge(c.aggregate) }
+        self = BulkRecords(aggregates: first.campaigns.indices.map { i in
+            (first.campaigns[i].id, parts.dropFirst().reduce(into: first.campaigns[i].aggregate) { $0.merge($1.campaigns[i].aggregate) })
+        })
+        for i in Part.writeOrder(first.campaigns.map(\.id)) {
+            append(BulkRecords(campaign: parts.map { $0.campaigns[i] }))
         }
-        var campaignRecords = RecordArena()
-        let byID = first.campaigns.indices.sorted { bytesPrecede(Array(first.campaigns[$0].id.utf8), Array(first.campaigns[$1].id.utf8)) }
-        for i in byID {
-            aggregates[i].encoded().withUnsafeBytes { value in
-                fingerprint.add(campaignRecords.append(key: Array(first.campaigns[i].id.utf8), value: value))
-            }
+    }
+
+    /// The campaigns database: one record per campaign, in key order.
+    init(aggregates: [(id: String, aggregate: CampaignAggregate)]) {
+        var records = RecordArena()
+        for (id, aggregate) in aggregates.sorted(by: { bytesPrecede(Array($0.id.utf8), Array($1.id.utf8)) }) {
+            aggregate.encoded().withUnsafeBytes { value in fingerprint.add(records.append(key: Array(id.utf8), value: value)) }
             lists[0].append(Ref(arena: 0, index: Int32(lists[0].count)))
         }
-        arenas.append(campaignRecords)
-        let byPrefix = first.campaigns.indices.map { (StoreLayout.campaignPrefix(first.campaigns[$0].id), $0) }
-            .sorted { bytesPrecede($0.0, $1.0) }
-        for (_, i) in byPrefix {
-            lists[1] += merge(parts.map { $0.campaigns[i].contacts })
-            lists[2] += merge(parts.map { $0.campaigns[i].timings })
-        }
+        arenas = [records]
+    }
+
+    /// One campaign's contacts and timings, from its part in every share.
+    init(campaign runs: [Part.Campaign]) {
+        for run in runs { fingerprint.add(run.fingerprint) }
+        lists[1] = merge(runs.map(\.contacts))
+        lists[2] = merge(runs.map(\.timings))
+    }
+
+    /// Appends `other`'s records after this one's, database by database.
+    mutating func append(_ other: BulkRecords) {
+        let shift = Int32(arenas.count)
+        arenas += other.arenas
+        for d in lists.indices { lists[d] += other.lists[d].map { Ref(arena: $0.arena + shift, index: $0.index) } }
+        fingerprint.add(other.fingerprint)
     }
 
     /// The records of arenas whose keys are sorted and distinct, as one sorted list (the arenas
