@@ -521,7 +521,12 @@ private final class BulkBoard: @unchecked Sendable {
     /// Whether the shares should stop (the writer failed, or a share did).
     var isStopped: Bool { locked { stopped || error != nil } }
 
-    func read(_ share: Int, upTo position: UInt64) { locked { checkpoints[share] = position } }
+    func read(_ share: Int, upTo position: UInt64) {
+        locked {
+            checkpoints[share] = position
+            condition.broadcast()  // the writer reports the progress
+        }
+    }
 
     func start(_ order: [Int]) {
         locked {
@@ -551,8 +556,8 @@ private final class BulkBoard: @unchecked Sendable {
         }
     }
 
-    /// Waits for `ready` to give a value, calling `tick` about every quarter second meanwhile
-    /// (outside the lock); throws a share's error.
+    /// Waits for `ready` to give a value, calling `tick` (outside the lock) whenever woken
+    /// and at least every quarter second; throws a share's error.
     private func wait<R>(tick: () throws -> Void, _ ready: () -> R?) throws -> R {
         while true {
             condition.lock()
@@ -570,7 +575,12 @@ private final class BulkBoard: @unchecked Sendable {
         }
     }
 
-    func order(tick: () throws -> Void) throws -> [Int] { try wait(tick: tick) { writeOrder } }
+    /// The campaigns' write order, once a share has read the whole log; `tick` is called first,
+    /// and then after every chunk a share reads.
+    func order(tick: () throws -> Void) throws -> [Int] {
+        try tick()
+        return try wait(tick: tick) { writeOrder }
+    }
 
     /// Campaign `k`'s records from every share, once all have handed them over (forgotten here).
     func take(_ k: Int, tick: () throws -> Void) throws -> [BulkRecords.Part.Campaign] {

@@ -1,4 +1,5 @@
 import Foundation
+import LMDB
 import Testing
 @testable import CampaignLedger
 
@@ -51,6 +52,39 @@ import Testing
         let summary = try ledger.rebuild(verify: true, threads: threads)
         #expect(summary.fingerprintMatches == true)
         #expect(try ledger.verify().isOK)
+    }
+
+    /// The bulk phase's threads hand their work to the writing thread: a damaged record, or a
+    /// progress callback that stops the rebuild, ends every thread and the rebuild with the
+    /// error (never a hang), and leaves no build active but the old one.
+    @Test(arguments: [1, 2, 3])
+    func aFailingBulkPhaseStopsEveryThread(threads: Int) throws {
+        let (path, head) = try TamperTests.store()
+        let target = head / 2
+        do {
+            let env = try Environment.open(path: path)
+            let events = try env.openDatabases(["events"], create: false)[0]
+            try env.write { txn in
+                var bytes = try #require(try txn.get(events, TamperTests.key(target)))
+                bytes[1] = 0xEE  // an unknown event type
+                try txn.put(events, TamperTests.key(target), bytes)
+            }
+        }
+        let ledger = try Ledger(.init(path: path))
+        let before = try ledger.builds().filter { $0.state == .active }.map(\.number)
+        #expect {
+            try ledger.rebuild(chunk: 1, threads: threads)
+        } throws: { error in
+            "\(error)".contains("position \(target)")
+        }
+        struct Stop: Error {}
+        let intact = try makeLedger()
+        try intact.importLines(history(seed: 3))
+        #expect(throws: Stop.self) {
+            try intact.rebuild(threads: threads) { _ in throw Stop() }
+        }
+        #expect(try intact.builds().filter { $0.state == .active }.map(\.number) == [1])
+        #expect(try ledger.builds().filter { $0.state == .active }.map(\.number) == before)
     }
 
     @Test func noActivateRollbackAndDrop() throws {
