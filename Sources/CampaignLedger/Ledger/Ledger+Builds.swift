@@ -220,11 +220,18 @@ extension Ledger {
                 campaigns[k].forgetContacts()
             }
         }
+        // Threads of their own, not Dispatch's pool: a caller in Swift concurrency (whose
+        // executor on Linux is that pool, as wide as the cores) blocks one of its threads while it
+        // writes, and the shares would then take turns on the rest.
         let group = DispatchGroup()
         for share in 0..<shares {
-            DispatchQueue.global().async(group: group) {
+            group.enter()
+            let thread = Thread {
                 do { try fold(share) } catch { board.fail(error) }
+                group.leave()
             }
+            thread.name = "ledger rebuild share \(share)"
+            thread.start()
         }
         defer {
             board.stop()  // on an error here, the shares stop at their next chunk or campaign
