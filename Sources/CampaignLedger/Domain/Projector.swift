@@ -34,10 +34,16 @@ public struct Projector: Sendable {
 
         @inline(__always)
         func owns(_ contact: UnsafeRawBufferPointer) -> Bool {
-            guard count > 1 else { return true }
+            count <= 1 || Self.owner(of: contact, count: count) == index
+        }
+
+        /// The share of `count` that owns a contact id's bytes.
+        @inline(__always)
+        static func owner(of contact: UnsafeRawBufferPointer, count: Int) -> Int {
+            guard count > 1 else { return 0 }
             var h: UInt32 = 2_166_136_261  // FNV-1a: stable across processes and threads
             for b in contact { h = (h ^ UInt32(b)) &* 16_777_619 }
-            return Int(h % UInt32(count)) == index
+            return Int(h % UInt32(count))
         }
     }
 

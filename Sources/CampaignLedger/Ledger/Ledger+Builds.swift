@@ -177,17 +177,16 @@ extension Ledger {
     }
 
     /// The bulk phase of a built-in rebuild: reads the log up to the current head sequentially,
-    /// in read transactions of at most `max(chunk, 100 000)` records, each record in place (a
-    /// report copies only the texts its contact keeps); folds it in memory (heap grows with
-    /// contacts, not events), in parallel on `shares` threads, each folding a share of the
-    /// contacts; and writes every database of the build in key order, with `MDB_APPEND`, in
-    /// transactions of at most 50 000 records. The checkpoint is set only by the last of them, so
-    /// an interrupted bulk phase starts over.
+    /// each record in place; folds it in memory (heap grows with contacts, not events), in
+    /// parallel on `shares` threads, each folding a share of the contacts; and writes every
+    /// database of the build in key order, with `MDB_APPEND`, in transactions of at most 50 000
+    /// records. The checkpoint is set only by the last of them, so an interrupted bulk phase
+    /// starts over.
     ///
-    /// The writing overlaps the encoding: each share encodes its campaigns in the order they are
-    /// written and hands each over as it is done; this thread merges a campaign's records from
-    /// every share as soon as all have handed it over, and writes them while the shares encode
-    /// the next.
+    /// This thread reads the log once and sends each record to the share that owns its contact;
+    /// once the shares have folded everything, each encodes its campaigns in the order they are
+    /// written and hands each over; this thread merges a campaign's records from every share as
+    /// soon as all have handed it over, and writes them while the shares encode the next.
     private func bulkLoad(
         _ number: UInt32, chunk: Int, shares: Int, progress: ((BuildProgress) throws -> Void)?
     ) throws {
@@ -196,20 +195,31 @@ extension Ledger {
         let started = DispatchTime.now().uptimeNanoseconds
         let store = self.store
         let board = BulkBoard(shares: shares)
-        /// Folds one share of the contacts, then encodes its campaigns in write order.
+        let feeds = (0..<shares).map { _ in RecordFeed(batches: 4) }
+        /// Folds one share of the contacts from its feed, then encodes its campaigns in write order.
         @Sendable func fold(_ share: Int) throws {
-            let owner = Projector.Share(index: share, count: shares)
-            var projector = Projector(deferringMetrics: true, share: owner)
-            var next: UInt64 = 1
-            let ours = { (record: UnsafeRawBufferPointer) in RecordView.contactBytes(record).map(owner.owns) ?? true }
-            while next <= head, !board.isStopped {
-                let read = try store.scan(from: next, limit: max(chunk, 100_000), keep: shares > 1 ? ours : nil) { view in
-                    if view.position <= head { projector.apply(view) }
+            var projector = Projector(deferringMetrics: true)
+            let feed = feeds[share]
+            defer { feed.stop() }
+            while let batch = feed.receive() {
+                defer { feed.recycle(batch) }
+                try batch.bytes.withUnsafeBytes { all in
+                    var start = 0
+                    for end in batch.ends {
+                        let record = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                        start = end
+                        let view: RecordView
+                        do {
+                            view = try RecordView(record)
+                        } catch {
+                            let position = record.count >= 10 ? UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: record[2..<10])) ?? 0 : 0
+                            throw LedgerError.corrupted("the event at position \(position) does not decode (\(error))")
+                        }
+                        projector.apply(view)
+                    }
                 }
-                guard let last = read else { break }
-                next = last + 1
-                board.read(share, upTo: min(last, head))
             }
+            guard !board.isStopped else { return }
             var campaigns = projector.campaigns
             projector = Projector()  // the folds live in `campaigns` alone, freed one campaign at a time
             let order = BulkRecords.Part.writeOrder(campaigns.map(\.id))
@@ -234,8 +244,60 @@ extension Ledger {
             thread.start()
         }
         defer {
-            board.stop()  // on an error here, the shares stop at their next chunk or campaign
+            board.stop()  // on an error here, the shares stop at their next batch or campaign
+            for feed in feeds { feed.close() }
             group.wait()
+        }
+        // This thread reads the log once, in read transactions of `max(chunk, 100 000)` records,
+        // and sends each record to the share that owns its contact (a record without a contact,
+        // such as a campaign's lifecycle, to every share), copied into batches the shares hand
+        // back when folded.
+        do {
+            var batches = try feeds.map { try $0.emptyBatch() ?? { throw board.failure }() }
+            var next: UInt64 = 1
+            while next <= head {
+                let limit = max(chunk, 100_000)
+                var count = 0
+                try store.environment.read { txn in
+                    try txn.forEach(store.layout.events, from: next.bigEndianBytes) { key, value in
+                        guard let position = UInt64(bigEndianBytes: key), position <= head else { return false }
+                        guard position == next else {
+                            throw LedgerError.corrupted("position \(next) is missing from the log")
+                        }
+                        next += 1
+                        count += 1
+                        if shares > 1, let contact = RecordView.contactBytes(value) {
+                            let owner = Projector.Share.owner(of: contact, count: shares)
+                            batches[owner].add(value)
+                            if batches[owner].isFull {
+                                feeds[owner].send(batches[owner])
+                                batches[owner] = try feeds[owner].emptyBatch() ?? { throw board.failure }()
+                            }
+                        } else {
+                            for share in 0..<shares {
+                                batches[share].add(value)
+                                if batches[share].isFull {
+                                    feeds[share].send(batches[share])
+                                    batches[share] = try feeds[share].emptyBatch() ?? { throw board.failure }()
+                                }
+                            }
+                        }
+                        return count < limit
+                    }
+                }
+                if count == 0 && next <= head { throw LedgerError.corrupted("position \(next) is missing from the log") }
+                board.read(upTo: next - 1)
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                try progress?(BuildProgress(
+                    build: Int(number), checkpoint: next - 1, head: head,
+                    eventsPerSecond: Double(next - 1) / max(elapsed, 1e-9)))
+            }
+            for share in 0..<shares {
+                feeds[share].send(batches[share])
+                feeds[share].close()
+            }
+        } catch {
+            board.fail(error)
         }
         let tick = {
             let checkpoint = board.checkpoint
@@ -505,7 +567,7 @@ final class RebuildLock {
 private final class BulkBoard: @unchecked Sendable {
     private let condition = NSCondition()
     private let shares: Int
-    private var checkpoints: [UInt64]
+    private var read: UInt64 = 0
     private var writeOrder: [Int]?
     private var ready: [Int: [Int: BulkRecords.Part.Campaign]] = [:]
     private var error: (any Error)?
@@ -513,7 +575,6 @@ private final class BulkBoard: @unchecked Sendable {
 
     init(shares: Int) {
         self.shares = shares
-        checkpoints = Array(repeating: 0, count: shares)
     }
 
     private func locked<R>(_ body: () throws -> R) rethrows -> R {
@@ -522,18 +583,16 @@ private final class BulkBoard: @unchecked Sendable {
         return try body()
     }
 
-    /// The position every share has read up to.
-    var checkpoint: UInt64 { locked { checkpoints.min() ?? 0 } }
+    /// The position the log has been read up to.
+    var checkpoint: UInt64 { locked { read } }
+
+    /// The error a share or the reading failed with (an internal one when none is recorded).
+    var failure: any Error { locked { error ?? LedgerError.internal("the rebuild's bulk phase stopped") } }
 
     /// Whether the shares should stop (the writer failed, or a share did).
     var isStopped: Bool { locked { stopped || error != nil } }
 
-    func read(_ share: Int, upTo position: UInt64) {
-        locked {
-            checkpoints[share] = position
-            condition.broadcast()  // the writer reports the progress
-        }
-    }
+    func read(upTo position: UInt64) { locked { read = position } }
 
     func start(_ order: [Int]) {
         locked {
@@ -582,12 +641,8 @@ private final class BulkBoard: @unchecked Sendable {
         }
     }
 
-    /// The campaigns' write order, once a share has read the whole log; `tick` is called first,
-    /// and then after every chunk a share reads.
-    func order(tick: () throws -> Void) throws -> [Int] {
-        try tick()
-        return try wait(tick: tick) { writeOrder }
-    }
+    /// The campaigns' write order, once a share has folded the whole log.
+    func order(tick: () throws -> Void) throws -> [Int] { try wait(tick: tick) { writeOrder } }
 
     /// Campaign `k`'s records from every share, once all have handed them over (forgotten here).
     func take(_ k: Int, tick: () throws -> Void) throws -> [BulkRecords.Part.Campaign] {
@@ -606,5 +661,93 @@ private final class BulkBoard: @unchecked Sendable {
         guard let parts = ready[k], parts.count == shares else { return nil }
         ready[k] = nil
         return (0..<shares).map { parts[$0]! }
+    }
+}
+
+/// The records the reading thread of a bulk phase sends one share: batches of records copied
+/// back to back, a few in flight, each handed back once folded and filled again (so their memory
+/// is touched once). Guarded by its condition (hence `@unchecked Sendable`).
+private final class RecordFeed: @unchecked Sendable {
+    struct Batch: Sendable {
+        var bytes: [UInt8] = []
+        /// Where each record ends in `bytes`.
+        var ends: [Int] = []
+        static let size = 512 * 1024
+
+        mutating func add(_ record: UnsafeRawBufferPointer) {
+            bytes.append(contentsOf: record)
+            ends.append(bytes.count)
+        }
+
+        var isFull: Bool { bytes.count >= Self.size }
+    }
+
+    private let condition = NSCondition()
+    private var full: [Batch] = []
+    private var empty: [Batch]
+    /// No more batches will come (the log is read, or the reading failed).
+    private var closed = false
+    /// The share stopped taking batches.
+    private var stopped = false
+
+    init(batches: Int) {
+        empty = (0..<batches).map { _ in
+            var b = Batch()
+            b.bytes.reserveCapacity(Batch.size + 4096)
+            return b
+        }
+    }
+
+    private func locked<R>(_ body: () throws -> R) rethrows -> R {
+        condition.lock()
+        defer { condition.unlock() }
+        return try body()
+    }
+
+    /// For the reader: a batch to fill, once one is free; nil when the share has stopped.
+    func emptyBatch() -> Batch? {
+        locked {
+            while empty.isEmpty && !stopped { condition.wait() }
+            return stopped ? nil : empty.removeLast()
+        }
+    }
+
+    func send(_ batch: Batch) {
+        locked {
+            full.append(batch)
+            condition.broadcast()
+        }
+    }
+
+    func close() {
+        locked {
+            closed = true
+            condition.broadcast()
+        }
+    }
+
+    /// For the share: the next batch, in the order sent; nil once the feed is closed and drained.
+    func receive() -> Batch? {
+        locked {
+            while full.isEmpty && !closed { condition.wait() }
+            return full.isEmpty ? nil : full.removeFirst()
+        }
+    }
+
+    func recycle(_ batch: Batch) {
+        var batch = batch
+        batch.bytes.removeAll(keepingCapacity: true)
+        batch.ends.removeAll(keepingCapacity: true)
+        locked {
+            empty.append(batch)
+            condition.broadcast()
+        }
+    }
+
+    func stop() {
+        locked {
+            stopped = true
+            condition.broadcast()
+        }
     }
 }

@@ -275,35 +275,6 @@ final class LedgerStore: Sendable {
         }
     }
 
-    /// Reads at most `limit` records from `position` on, in place, in one short read transaction
-    /// (`body` must not keep the view), skipping those `keep` says no to before reading them
-    /// whole; returns the last position read, nil when none.
-    func scan(
-        from position: UInt64, limit: Int, keep: ((UnsafeRawBufferPointer) -> Bool)? = nil,
-        _ body: (RecordView) throws -> Void
-    ) throws -> UInt64? {
-        try environment.read { txn in
-            var count = 0
-            var last: UInt64?
-            try txn.forEach(layout.events, from: max(position, 1).bigEndianBytes) { key, value in
-                let position = UInt64(bigEndianBytes: key) ?? 0
-                if keep?(value) ?? true {
-                    let view: RecordView
-                    do {
-                        view = try RecordView(value)
-                    } catch {
-                        throw LedgerError.corrupted("the event at position \(position) does not decode (\(error))")
-                    }
-                    try body(view)
-                }
-                last = position
-                count += 1
-                return count < limit
-            }
-            return last
-        }
-    }
-
     /// Positions in a campaign's stream (contact nil) or a contact's stream, in order.
     func streamPositions(campaign: String, contact: String?, _ txn: borrowing Transaction) throws -> [UInt64] {
         let prefix = contact.map { StoreLayout.contactStreamPrefix(campaign, $0) } ?? StoreLayout.campaignPrefix(campaign)
