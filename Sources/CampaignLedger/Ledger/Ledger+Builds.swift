@@ -248,12 +248,25 @@ extension Ledger {
             for feed in feeds { feed.close() }
             group.wait()
         }
+        let tick = {
+            let checkpoint = board.checkpoint
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            try progress?(BuildProgress(
+                build: Int(number), checkpoint: checkpoint, head: head,
+                eventsPerSecond: Double(checkpoint) / max(elapsed, 1e-9)))
+        }
         // This thread reads the log once, in read transactions of `max(chunk, 100 000)` records,
         // and sends each record to the share that owns its contact (a record without a contact,
         // such as a campaign's lifecycle, to every share), copied into batches the shares hand
         // back when folded.
         do {
             var batches = try feeds.map { try $0.emptyBatch() ?? { throw board.failure }() }
+            func route(_ record: UnsafeRawBufferPointer, to share: Int) throws {
+                batches[share].add(record)
+                guard batches[share].isFull else { return }
+                feeds[share].send(batches[share])
+                batches[share] = try feeds[share].emptyBatch() ?? { throw board.failure }()
+            }
             var next: UInt64 = 1
             while next <= head {
                 let limit = max(chunk, 100_000)
@@ -267,30 +280,16 @@ extension Ledger {
                         next += 1
                         count += 1
                         if shares > 1, let contact = RecordView.contactBytes(value) {
-                            let owner = Projector.Share.owner(of: contact, count: shares)
-                            batches[owner].add(value)
-                            if batches[owner].isFull {
-                                feeds[owner].send(batches[owner])
-                                batches[owner] = try feeds[owner].emptyBatch() ?? { throw board.failure }()
-                            }
+                            try route(value, to: Projector.Share.owner(of: contact, count: shares))
                         } else {
-                            for share in 0..<shares {
-                                batches[share].add(value)
-                                if batches[share].isFull {
-                                    feeds[share].send(batches[share])
-                                    batches[share] = try feeds[share].emptyBatch() ?? { throw board.failure }()
-                                }
-                            }
+                            for share in 0..<shares { try route(value, to: share) }
                         }
                         return count < limit
                     }
                 }
                 if count == 0 && next <= head { throw LedgerError.corrupted("position \(next) is missing from the log") }
                 board.read(upTo: next - 1)
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                try progress?(BuildProgress(
-                    build: Int(number), checkpoint: next - 1, head: head,
-                    eventsPerSecond: Double(next - 1) / max(elapsed, 1e-9)))
+                try tick()
             }
             for share in 0..<shares {
                 feeds[share].send(batches[share])
@@ -298,13 +297,6 @@ extension Ledger {
             }
         } catch {
             board.fail(error)
-        }
-        let tick = {
-            let checkpoint = board.checkpoint
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            try progress?(BuildProgress(
-                build: Int(number), checkpoint: checkpoint, head: head,
-                eventsPerSecond: Double(checkpoint) / max(elapsed, 1e-9)))
         }
         let order = try board.order(tick: tick)
         let folded = DispatchTime.now().uptimeNanoseconds
@@ -317,7 +309,7 @@ extension Ledger {
         var at = (database: 1, index: 0)
         var taken = 0
         func take(_ runs: [BulkRecords.Part.Campaign]) {
-            aggregates.append((runs[0].id, runs.dropFirst().reduce(into: runs[0].aggregate) { $0.merge($1.aggregate) }))
+            aggregates.append((runs[0].id, BulkRecords.Part.aggregate(of: runs)))
             current = BulkRecords(campaign: runs)
             fingerprint.add(current.fingerprint)
             at = (1, 0)
@@ -358,7 +350,6 @@ extension Ledger {
         let campaignRecords = BulkRecords(aggregates: aggregates)
         fingerprint.add(campaignRecords.fingerprint)
         try store.environment.write { txn in
-            if first { for db in databases { try txn.clear(db) } }
             for ref in campaignRecords.lists[0] {
                 try txn.put(storage.campaigns, campaignRecords.key(ref), campaignRecords.value(ref), flags: .append)
             }
@@ -567,7 +558,7 @@ final class RebuildLock {
 private final class BulkBoard: @unchecked Sendable {
     private let condition = NSCondition()
     private let shares: Int
-    private var read: UInt64 = 0
+    private var readUpTo: UInt64 = 0
     private var writeOrder: [Int]?
     private var ready: [Int: [Int: BulkRecords.Part.Campaign]] = [:]
     private var error: (any Error)?
@@ -584,7 +575,7 @@ private final class BulkBoard: @unchecked Sendable {
     }
 
     /// The position the log has been read up to.
-    var checkpoint: UInt64 { locked { read } }
+    var checkpoint: UInt64 { locked { readUpTo } }
 
     /// The error a share or the reading failed with (an internal one when none is recorded).
     var failure: any Error { locked { error ?? LedgerError.internal("the rebuild's bulk phase stopped") } }
@@ -592,7 +583,7 @@ private final class BulkBoard: @unchecked Sendable {
     /// Whether the shares should stop (the writer failed, or a share did).
     var isStopped: Bool { locked { stopped || error != nil } }
 
-    func read(upTo position: UInt64) { locked { read = position } }
+    func read(upTo position: UInt64) { locked { readUpTo = position } }
 
     func start(_ order: [Int]) {
         locked {

@@ -31,13 +31,6 @@ struct Fingerprint: Sendable, Hashable {
         return Fingerprint(digest: hasher.finalize())
     }
 
-    /// The term of a record whose key and value lie back to back in `record`.
-    static func term(_ record: UnsafeRawBufferPointer) -> Fingerprint {
-        var hasher = SHA256()
-        hasher.update(bufferPointer: record)
-        return Fingerprint(digest: hasher.finalize())
-    }
-
     private init(digest: SHA256.Digest) {
         self = digest.withUnsafeBytes { d in
             Fingerprint(limbs: (

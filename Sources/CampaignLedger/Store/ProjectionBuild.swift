@@ -348,7 +348,7 @@ struct RecordArena: Sendable {
         keyCounts.append(Int32(used - starts[starts.count - 1]))
         write(value)
         starts.append(used)
-        return Fingerprint.term(UnsafeRawBufferPointer(start: storage.base + starts[count - 1], count: used - starts[count - 1]))
+        return Fingerprint.term(UnsafeRawBufferPointer(start: storage.base + starts[count - 1], count: used - starts[count - 1]), [UInt8]())
     }
 
     @inline(__always)
@@ -369,10 +369,9 @@ struct RecordArena: Sendable {
 /// `len(campaign) ‖ campaign`, so sorting the campaigns by that prefix and each campaign's keys on
 /// their own gives the whole database's order without sorting it whole.
 struct BulkRecords {
-    /// The fold of one share of the contacts: every campaign, in the order created (the same in
-    /// every share), with the share's metrics and its contacts' and timings' records, each
-    /// campaign's in key order.
-    struct Part: Sendable {
+    /// The encoding of one share's fold, campaign by campaign (each share encodes its own, in
+    /// parallel; `BulkRecords(campaign:)` merges a campaign's parts of every share).
+    enum Part {
         struct Campaign: Sendable {
             var id: String
             var aggregate: CampaignAggregate
@@ -381,18 +380,6 @@ struct BulkRecords {
             /// The sum of the fingerprint terms of its records, computed here, where shares are
             /// folded in parallel (a sum does not depend on the order).
             var fingerprint = Fingerprint()
-        }
-
-        var campaigns: [Campaign] = []
-        var fingerprint: Fingerprint {
-            campaigns.reduce(into: Fingerprint()) { $0.add($1.fingerprint) }
-        }
-
-        /// Every campaign of `projector` (see `campaign`).
-        init(_ projector: Projector) {
-            precondition(!projector.incremental, "a bulk part counts the metrics of a deferring fold")
-            var writer = DomainByteWriter(capacity: 256)
-            campaigns = projector.campaigns.map { Self.campaign($0, writer: &writer) }
         }
 
         /// One campaign of a fold that deferred its metrics: each contact's contribution is
@@ -436,6 +423,11 @@ struct BulkRecords {
                 id: entry.id, aggregate: aggregate, contacts: contacts, timings: timingArena, fingerprint: fingerprint)
         }
 
+        /// A campaign's aggregate from its parts of every share: their metrics merged.
+        static func aggregate(of runs: [Campaign]) -> CampaignAggregate {
+            runs.dropFirst().reduce(into: runs[0].aggregate) { $0.merge($1.aggregate) }
+        }
+
         /// The campaigns' indices in the order their records are written: by key prefix
         /// (`len(campaign) ‖ campaign`), the order of the contacts' and timings' keys.
         static func writeOrder(_ ids: [String]) -> [Int] {
@@ -458,18 +450,6 @@ struct BulkRecords {
 
     init() {}
 
-    /// The whole build from the parts of every share: the campaigns' records (their metrics
-    /// merged), then each campaign's contacts and timings.
-    init(_ parts: [Part]) {
-        guard let first = parts.first else { return }
-        self = BulkRecords(aggregates: first.campaigns.indices.map { i in
-            (first.campaigns[i].id, parts.dropFirst().reduce(into: first.campaigns[i].aggregate) { $0.merge($1.campaigns[i].aggregate) })
-        })
-        for i in Part.writeOrder(first.campaigns.map(\.id)) {
-            append(BulkRecords(campaign: parts.map { $0.campaigns[i] }))
-        }
-    }
-
     /// The campaigns database: one record per campaign, in key order.
     init(aggregates: [(id: String, aggregate: CampaignAggregate)]) {
         var records = RecordArena()
@@ -485,14 +465,6 @@ struct BulkRecords {
         for run in runs { fingerprint.add(run.fingerprint) }
         lists[1] = merge(runs.map(\.contacts))
         lists[2] = merge(runs.map(\.timings))
-    }
-
-    /// Appends `other`'s records after this one's, database by database.
-    mutating func append(_ other: BulkRecords) {
-        let shift = Int32(arenas.count)
-        arenas += other.arenas
-        for d in lists.indices { lists[d] += other.lists[d].map { Ref(arena: $0.arena + shift, index: $0.index) } }
-        fingerprint.add(other.fingerprint)
     }
 
     /// The records of arenas whose keys are sorted and distinct, as one sorted list (the arenas
@@ -517,10 +489,6 @@ struct BulkRecords {
     func key(_ ref: Ref) -> UnsafeRawBufferPointer { arenas[Int(ref.arena)].key(Int(ref.index)) }
     func value(_ ref: Ref) -> UnsafeRawBufferPointer { arenas[Int(ref.arena)].value(Int(ref.index)) }
 
-    /// Every database's records as arrays (for tests and small builds).
-    var materialized: [[(key: [UInt8], value: [UInt8])]] {
-        lists.map { $0.map { (Array(key($0)), Array(value($0))) } }
-    }
 }
 
 /// Byte order (memcmp, then length), as LMDB orders keys.

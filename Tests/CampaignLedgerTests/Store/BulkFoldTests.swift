@@ -15,35 +15,66 @@ import Testing
         return try ledger.store.records(from: 1, limit: .max)
     }
 
-    func part(_ events: [RecordedEvent], _ share: Projector.Share) -> BulkRecords.Part {
+    /// A share's fold, encoded campaign by campaign (in the order created), as a share of the
+    /// bulk phase encodes it.
+    func part(_ events: [RecordedEvent], _ share: Projector.Share) -> [BulkRecords.Part.Campaign] {
         var projector = Projector(deferringMetrics: true, share: share)
         for e in events { projector.apply(e) }
-        return BulkRecords.Part(projector)
+        return encode(projector)
     }
 
-    func keysAndValues(_ r: BulkRecords) -> [[[UInt8]]] {
-        r.materialized.map { $0.map(\.key) } + r.materialized.map { $0.map(\.value) }
+    func encode(_ projector: Projector) -> [BulkRecords.Part.Campaign] {
+        var writer = DomainByteWriter()
+        return projector.campaigns.map { BulkRecords.Part.campaign($0, writer: &writer) }
+    }
+
+    /// Every record of a build made from the parts of every share, per database (campaigns,
+    /// contacts, timings), and the fingerprint: what the bulk phase writes.
+    func whole(_ parts: [[BulkRecords.Part.Campaign]]) -> (lists: [[Record]], fingerprint: Fingerprint) {
+        let first = parts[0]
+        let campaigns = BulkRecords(aggregates: first.indices.map { i in
+            (first[i].id, BulkRecords.Part.aggregate(of: parts.map { $0[i] }))
+        })
+        var lists = materialized(campaigns)
+        var fingerprint = campaigns.fingerprint
+        for i in BulkRecords.Part.writeOrder(first.map(\.id)) {
+            let records = BulkRecords(campaign: parts.map { $0[i] })
+            let more = materialized(records)
+            for d in lists.indices { lists[d] += more[d] }
+            fingerprint.add(records.fingerprint)
+        }
+        return (lists, fingerprint)
+    }
+
+    typealias Record = (key: [UInt8], value: [UInt8])
+
+    func materialized(_ r: BulkRecords) -> [[Record]] {
+        r.lists.map { $0.map { (Array(r.key($0)), Array(r.value($0))) } }
+    }
+
+    func keysAndValues(_ lists: [[Record]]) -> [[[UInt8]]] {
+        lists.map { $0.map(\.key) } + lists.map { $0.map(\.value) }
     }
 
     @Test(arguments: [2, 3, 4])
     func sharesMergeIntoTheWholeFold(shares: Int) throws {
         let events = try events(seed: UInt64(shares))
-        let whole = BulkRecords([part(events, .init())])
+        let whole = self.whole([part(events, .init())])
         let parts = (0..<shares).map { part(events, .init(index: $0, count: shares)) }
         // Every share holds some contacts, and no contact is in two shares.
-        let counts = parts.map { $0.campaigns.reduce(0) { $0 + $1.contacts.count } }
+        let counts = parts.map { $0.reduce(0) { $0 + $1.contacts.count } }
         #expect(counts.allSatisfy { $0 > 0 })
         #expect(counts.reduce(0, +) == whole.lists[1].count)
         #expect(whole.lists[1].count == Set(events.compactMap { e in e.event.contact.map { [e.event.campaign, $0] } }).count)
-        let merged = BulkRecords(parts)
-        #expect(keysAndValues(merged) == keysAndValues(whole))
+        let merged = self.whole(parts)
+        #expect(keysAndValues(merged.lists) == keysAndValues(whole.lists))
         // The fingerprint is the sum of every record's term, however the shares were cut.
         var sum = Fingerprint()
-        for list in whole.materialized { for (key, value) in list { sum.add(.term(key, value)) } }
+        for list in whole.lists { for (key, value) in list { sum.add(.term(key, value)) } }
         #expect(merged.fingerprint == sum)
         #expect(whole.fingerprint == sum)
         // Keys are in LMDB's order in each database, as MDB_APPEND needs.
-        for list in whole.materialized {
+        for list in whole.lists {
             #expect(zip(list, list.dropFirst()).allSatisfy { bytesPrecede($0.key, $1.key) })
         }
     }
@@ -56,7 +87,7 @@ import Testing
         #expect(deferred.campaigns.allSatisfy { $0.aggregate.metrics.contacts == 0 })
         // The bulk part counts each contact once, from its final fold: the campaign records are
         // those of the fold that counted every report as it came.
-        let counted = BulkRecords([BulkRecords.Part(deferred)]).materialized[0]
+        let counted = whole([encode(deferred)]).lists[0]
         let expected = incremental.campaigns.map { (Array($0.id.utf8), $0.aggregate.encoded()) }
             .sorted { bytesPrecede($0.0, $1.0) }
         #expect(counted.map(\.key) == expected.map(\.0))
