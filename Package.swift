@@ -34,11 +34,14 @@ let package = Package(
             dependencies: ["CLMDB"],
             swiftSettings: strict
         ),
+        // One declaration: swift-crypto's BoringSSL one-shot SHA-256 (see its header).
+        .target(name: "CSHA256"),
         // The embeddable ledger: events, the log, the domain rules, projections, audit.
         .target(
             name: "CampaignLedger",
             dependencies: [
                 "LMDB",
+                "CSHA256",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -73,6 +76,7 @@ let package = Package(
             dependencies: [
                 "CampaignLedger",
                 "LMDB",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]

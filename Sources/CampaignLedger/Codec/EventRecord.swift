@@ -178,12 +178,12 @@ struct RecordReader {
         return i
     }
 
-    /// A length-prefixed string, checked to be UTF-8 but not copied.
+    /// A length-prefixed string, checked to be UTF-8 (unless `check` is false) but not copied.
     @inline(__always)
-    mutating func text(_ what: String) throws(RecordDecodeError) -> RecordView.Text {
+    mutating func text(_ what: String, check: Bool = true) throws(RecordDecodeError) -> RecordView.Text {
         let n = Int(try u32(what))
         try need(n, what)
-        guard UTF8Check.isValid(UnsafeRawBufferPointer(rebasing: p[i..<i + n])) else {
+        guard !check || UTF8Check.isValid(UnsafeRawBufferPointer(rebasing: p[i..<i + n])) else {
             throw error("\(what) is not UTF-8")
         }
         defer { i += n }

@@ -6,8 +6,9 @@ import Darwin
 
 /// An event record read in place (docs/format.md, "Event record"): the fixed fields decoded and
 /// each string located, checked to be UTF-8 but not copied. Reading a view checks exactly what
-/// `EventRecord.decode` checks (it is how `decode` reads); a view lets a sequential fold such as
-/// a rebuild take only the strings it keeps, without materialising every event.
+/// `EventRecord.decode` checks (it is how `decode` reads), unless told to check only what a fold
+/// reads (`Checking`); a view lets a sequential fold such as a rebuild take only the strings it
+/// keeps, without materialising every event.
 ///
 /// A view borrows `bytes`: it is valid only while they are (inside the read transaction that
 /// returned them).
@@ -48,7 +49,18 @@ public struct RecordView {
     private var hashOffset = 0
     private var saltOffset = 0
 
-    public init(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodeError) {
+    /// Which strings `init` checks to be UTF-8.
+    public enum Checking: Sendable {
+        /// Every string: what `EventRecord.decode` checks.
+        case all
+        /// Only the strings a contact's fold reads of a report about a contact (campaign, `at`,
+        /// contact, address, code, reason, providerRef), when it is one (`isContactReport`); a
+        /// rebuild reads every record once and needs no more (`ledger verify` checks every
+        /// record whole). A view of any other record checks them all.
+        case foldedTexts
+    }
+
+    public init(_ bytes: UnsafeRawBufferPointer, checking: Checking = .all) throws(RecordDecodeError) {
         typealias Bit = EventRecord.Bit
         self.bytes = bytes
         var r = RecordReader(p: bytes)
@@ -67,16 +79,18 @@ public struct RecordView {
         let presence = UInt16(try r.byte("presence")) << 8 | UInt16(try r.byte("presence"))
         guard presence & ~EventRecord.knownBits == 0 else { throw r.error("unknown presence bits \(presence)") }
         func has(_ bit: Bit) -> Bool { presence & bit.mask != 0 }
+        // Whether the strings a contact's fold does not read are checked too.
+        let checkAll = checking == .all || !(type.isContactEvent && has(.contact))
         spans.campaign = try r.text("campaign")
         spans.at = try r.text("at")
-        if has(.id) { spans.id = try r.text("id") }
+        if has(.id) { spans.id = try r.text("id", check: checkAll) }
         if has(.contact) { spans.contact = try r.text("contact") }
         if has(.channel) {
             let c = try r.byte("channel")
             guard let channel = EventRecord.channel(code: c) else { throw r.error("unknown channel code \(c)") }
             self.channel = channel
         }
-        if has(.name) { spans.name = try r.text("name") }
+        if has(.name) { spans.name = try r.text("name", check: checkAll) }
         if has(.address) { spans.address = try r.text("address") }
         if has(.status) {
             let c = try r.byte("status")
@@ -87,8 +101,8 @@ public struct RecordView {
         if has(.code) { spans.code = try r.text("code") }
         if has(.reason) { spans.reason = try r.text("reason") }
         if has(.providerRef) { spans.providerRef = try r.text("providerRef") }
-        if has(.actor) { spans.actor = try r.text("actor") }
-        if has(.meta) { spans.meta = try r.text("meta") }
+        if has(.actor) { spans.actor = try r.text("actor", check: checkAll) }
+        if has(.meta) { spans.meta = try r.text("meta", check: checkAll) }
         if has(.addressSalt) { saltOffset = try r.skip(16, "addressSalt") }
         guard r.i == bytes.count else { throw r.error("\(bytes.count - r.i) unexpected bytes after the record") }
     }
@@ -133,6 +147,9 @@ public struct RecordView {
 
     public var hash: [UInt8] { Array(bytes[hashOffset..<hashOffset + 32]) }
     public var hasContact: Bool { spans.contact.isPresent }
+    /// Whether the record is a report about a contact (`contact.added`, `contact.removed`,
+    /// `contact.status`), which a contact's fold reads in place.
+    public var isContactReport: Bool { type.isContactEvent && hasContact }
 
     /// The whole event, every string copied.
     public func event() -> Event {

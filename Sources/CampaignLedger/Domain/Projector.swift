@@ -113,7 +113,7 @@ public struct Projector: Sendable {
     /// Applies the next record of the log, read in place: a report about a contact copies only
     /// the strings its contact keeps (the bulk phase of a rebuild); any other event is read whole.
     mutating func apply(_ view: RecordView) {
-        guard view.type.isContactEvent, view.hasContact else {
+        guard view.isContactReport else {
             apply(view.recorded())
             return
         }

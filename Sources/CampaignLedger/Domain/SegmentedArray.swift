@@ -26,6 +26,13 @@ struct SegmentedArray<Element>: RandomAccessCollection {
         }
     }
 
+    /// Calls `body` with element `i` where it lies (reading it through the subscript may copy it).
+    @inline(__always)
+    func withElement<R>(_ i: Int, _ body: (borrowing Element) throws -> R) rethrows -> R {
+        precondition(i >= 0 && i < count, "index out of range")
+        return try segments[i >> Self.segmentShift].withUnsafeBufferPointer { try body($0[i & (Self.segmentSize - 1)]) }
+    }
+
     mutating func append(_ element: Element) {
         if count & (Self.segmentSize - 1) == 0 {
             // The first segment grows as an array does (a small campaign stays small); later

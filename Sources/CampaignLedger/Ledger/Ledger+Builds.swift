@@ -210,7 +210,7 @@ extension Ledger {
                         start = end
                         let view: RecordView
                         do {
-                            view = try RecordView(record)
+                            view = try RecordView(record, checking: .foldedTexts)
                         } catch {
                             let position = record.count >= 10 ? UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: record[2..<10])) ?? 0 : 0
                             throw LedgerError.corrupted("the event at position \(position) does not decode (\(error))")

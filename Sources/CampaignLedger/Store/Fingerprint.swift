@@ -1,4 +1,4 @@
-import Crypto
+import CSHA256
 import Foundation
 
 /// A build's state fingerprint (DESIGN.md §4): the sum modulo 2²⁵⁶ of SHA-256(key ‖ value) over
@@ -24,21 +24,32 @@ struct Fingerprint: Sendable, Hashable {
 
     var bytes: [UInt8] { [l0, l1, l2, l3].flatMap(\.bigEndianBytes) }
 
+    /// The term of the record `key ‖ value`.
     static func term(_ key: some ContiguousBytes, _ value: some ContiguousBytes) -> Fingerprint {
-        var hasher = SHA256()
-        key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        value.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return Fingerprint(digest: hasher.finalize())
+        key.withUnsafeBytes { key in
+            value.withUnsafeBytes { value in
+                withUnsafeTemporaryAllocation(byteCount: key.count + value.count, alignment: 8) { record in
+                    if let to = record.baseAddress {
+                        if !key.isEmpty { to.copyMemory(from: key.baseAddress!, byteCount: key.count) }
+                        if !value.isEmpty { (to + key.count).copyMemory(from: value.baseAddress!, byteCount: value.count) }
+                    }
+                    return term(record: UnsafeRawBufferPointer(record))
+                }
+            }
+        }
     }
 
-    private init(digest: SHA256.Digest) {
-        self = digest.withUnsafeBytes { d in
-            Fingerprint(limbs: (
-                UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
-                UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
-                UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
-                UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 24, as: UInt64.self))))
+    /// The term of a record whose key and value lie back to back in `record`.
+    static func term(record: UnsafeRawBufferPointer) -> Fingerprint {
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { out in
+            _ = CCryptoBoringSSL_SHA256(
+                record.baseAddress?.assumingMemoryBound(to: UInt8.self), record.count,
+                out.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
+        return Fingerprint(limbs: (
+            UInt64(bigEndian: digest.0), UInt64(bigEndian: digest.1),
+            UInt64(bigEndian: digest.2), UInt64(bigEndian: digest.3)))
     }
 
     mutating func add(_ other: Fingerprint) {

@@ -348,7 +348,7 @@ struct RecordArena: Sendable {
         keyCounts.append(Int32(used - starts[starts.count - 1]))
         write(value)
         starts.append(used)
-        return Fingerprint.term(UnsafeRawBufferPointer(start: storage.base + starts[count - 1], count: used - starts[count - 1]), [UInt8]())
+        return Fingerprint.term(record: UnsafeRawBufferPointer(start: storage.base + starts[count - 1], count: used - starts[count - 1]))
     }
 
     @inline(__always)
@@ -399,11 +399,14 @@ struct BulkRecords {
             for (rank, slot) in order.enumerated() {
                 let fold = Int(slot)
                 value.removeAll()
-                entry.folds[fold].encode(into: &value)
+                let contribution = entry.folds.withElement(fold) { fold in
+                    fold.encode(into: &value)
+                    return fold.contribution(family: family)
+                }
                 entry.ids.withIDBytes(fold) { id in
                     value.withBytes { fingerprint.add(contacts.append(key: prefix, id, value: $0)) }
                 }
-                guard let t = entry.folds[fold].contribution(family: family) else { continue }
+                guard let t = contribution else { continue }
                 aggregate.replace(nil, with: t)
                 if let d = t.timeToDeliver { timings.append((BuildStorage.TimingKind.deliver.rawValue, UInt64(d), Int32(rank))) }
                 if let r = t.timeToRead { timings.append((BuildStorage.TimingKind.read.rawValue, UInt64(r), Int32(rank))) }

@@ -71,3 +71,41 @@ import Testing
         #expect(throws: RecordDecodeError.self) { try EventRecord.decode(len) }
     }
 }
+
+@Suite struct RecordViewCheckingTests {
+    /// A record whose last byte is the second byte of `actor`, made not UTF-8.
+    func withBadActor(_ e: Event) -> [UInt8] {
+        var e = e
+        e.actor = "zz"
+        var bytes = EventRecord.encode(RecordedEvent(
+            position: 1, recordedAtMicros: 0, event: e, addressSalt: nil, hash: .init(repeating: 0, count: 32)))
+        #expect(bytes.last == UInt8(ascii: "z"))
+        bytes[bytes.count - 1] = 0xFF
+        return bytes
+    }
+
+    @Test func aFoldingViewOfAReportChecksOnlyTheTextsTheFoldReads() throws {
+        let report = Event(type: .contactStatus, campaign: "c", at: "t", atNanos: 0, contact: "k", status: .sent, attempt: 1)
+        let bytes = withBadActor(report)
+        try bytes.withUnsafeBytes { p in
+            #expect(throws: RecordDecodeError.self) { try RecordView(p) }
+            let view = try RecordView(p, checking: .foldedTexts)
+            #expect(view.isContactReport && view.status == .sent && view.position == 1)
+        }
+        // A text the fold reads is checked either way.
+        var badAt = EventRecord.encode(RecordedEvent(
+            position: 1, recordedAtMicros: 0, event: report, addressSalt: nil, hash: .init(repeating: 0, count: 32)))
+        let at = badAt.firstIndex(of: UInt8(ascii: "t"))!
+        badAt[at] = 0xC0
+        badAt.withUnsafeBytes { p in
+            #expect(throws: RecordDecodeError.self) { try RecordView(p, checking: .foldedTexts) }
+        }
+    }
+
+    @Test func aFoldingViewOfAnyOtherRecordChecksEveryText() {
+        let lifecycle = Event(type: .campaignCreated, campaign: "c", at: "t", atNanos: 0, channel: .sms)
+        withBadActor(lifecycle).withUnsafeBytes { p in
+            #expect(throws: RecordDecodeError.self) { try RecordView(p, checking: .foldedTexts) }
+        }
+    }
+}
