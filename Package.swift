@@ -34,14 +34,14 @@ let package = Package(
             dependencies: ["CLMDB"],
             swiftSettings: strict
         ),
-        // One declaration: swift-crypto's BoringSSL one-shot SHA-256 (see its header).
-        .target(name: "CSHA256"),
+        // Declarations of C the library calls that no Swift module declares (see its header).
+        .target(name: "CLedgerSupport"),
         // The embeddable ledger: events, the log, the domain rules, projections, audit.
         .target(
             name: "CampaignLedger",
             dependencies: [
                 "LMDB",
-                "CSHA256",
+                "CLedgerSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -16,6 +16,12 @@ struct LedgerBench: AsyncParsableCommand {
             RebuildCommand.self, ExtendCommand.self, ReportCommand.self,
         ]
     )
+
+    /// Measures the library in a process set up as the `ledger` command sets up its own.
+    static func main() async {
+        ProcessMemory.keepFreedMemoryForReuse()
+        await main(nil)
+    }
 }
 
 /// Prints one figure for `bench.sh` to collect.

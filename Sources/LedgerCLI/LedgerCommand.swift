@@ -29,6 +29,11 @@ struct LedgerCommand: ParsableCommand {
             RebuildCommand.self, ProjectionsCommand.self,
         ]
     )
+
+    static func main() {
+        ProcessMemory.keepFreedMemoryForReuse()  // a rebuild reuses the memory it frees
+        main(nil)
+    }
 }
 
 /// `--store`, shared by every command.

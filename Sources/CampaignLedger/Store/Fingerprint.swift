@@ -1,4 +1,4 @@
-import CSHA256
+import CLedgerSupport
 import Foundation
 
 /// A build's state fingerprint (DESIGN.md §4): the sum modulo 2²⁵⁶ of SHA-256(key ‖ value) over

@@ -3,7 +3,7 @@ import Testing
 @testable import CampaignLedger
 
 @Suite struct FingerprintTests {
-    /// The terms come from swift-crypto's BoringSSL through a declaration of our own (CSHA256):
+    /// The terms come from swift-crypto's BoringSSL through a declaration of our own (CLedgerSupport):
     /// they must be the SHA-256 that `Crypto.SHA256` computes, for every length around the
     /// 64-byte block boundaries and for empty keys or values.
     @Test func aTermIsTheSHA256OfKeyAndValue() {

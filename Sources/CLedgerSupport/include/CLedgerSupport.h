@@ -1,8 +1,16 @@
-#ifndef CAMPAIGN_LEDGER_CSHA256_H
-#define CAMPAIGN_LEDGER_CSHA256_H
+#ifndef CAMPAIGN_LEDGER_SUPPORT_H
+#define CAMPAIGN_LEDGER_SUPPORT_H
+
+// The C the library needs that no Swift module declares.
 
 #include <stddef.h>
 #include <stdint.h>
+
+// glibc's `mallopt` and its parameters (ProcessMemory.swift): Swift's Glibc module leaves
+// <malloc.h> out.
+#if defined(__linux__) && __has_include(<malloc.h>)
+#include <malloc.h>
+#endif
 
 // One-shot SHA-256 of `len` bytes into `out` (32 bytes); returns `out`.
 //
