@@ -32,6 +32,9 @@ done
 case "$json" in ""|/*) ;; *) json="$PWD/$json" ;; esac
 
 say() { echo "bench: $*" >&2; }
+# Before each measured step: write out what the previous steps left dirty, so the kernel's
+# writeback of their files (a 500 MB store after an import) does not run during the step.
+settle() { sync; }
 out=.build-bench
 work=$out/run
 mkdir -p "$out"
@@ -79,6 +82,7 @@ story_campaign=spring-promo
 story_contact=c-0001
 
 for round in $(seq 1 "$rounds"); do
+  settle
   say "round $round/$rounds: ledger import"
   store=$work/store
   rm -rf "$store"
@@ -101,17 +105,20 @@ for round in $(seq 1 "$rounds"); do
     rm -rf "$work/backup" "$work/export.jsonl"
   fi
 
+  settle
   say "round $round/$rounds: library API import"
   rm -rf "$work/api"
   "$lb" import-api --trace "$trace" --store "$work/api" >> "$results"
   rm -rf "$work/api"
 
+  settle
   say "round $round/$rounds: rebuild"
   "$lb" rebuild --store "$store" >> "$results" 2> /dev/null
   /usr/bin/time -f %M -o "$work/rss" "$ledger" rebuild --store "$store" --json > "$work/rebuild.json" 2> /dev/null
   record rebuild_cli_eps "$(field eventsPerSecond "$work/rebuild.json")"
   record rebuild_cli_maxrss_mb "$(calc "$(tail -1 "$work/rss") / 1024")"
 
+  settle
   say "round $round/$rounds: queries"
   "$lb" queries --trace "$trace" --store "$store" --seconds 2 >> "$results"
   for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -125,11 +132,13 @@ for round in $(seq 1 "$rounds"); do
     record cli_campaign_show_ms "$(calc "($t1 - $t0) * 1000")"
   done
 
+  settle
   say "round $round/$rounds: 64 tasks appending single events"
   rm -rf "$work/appends"
   "$lb" appends --store "$work/appends" --tasks 64 --appends "$appends" >> "$results" 2> /dev/null
   rm -rf "$work/appends"
 
+  settle
   say "round $round/$rounds: C baselines"
   for mode in append append-rmw equiv fsync; do
     rm -rf "$work/c"
@@ -144,6 +153,7 @@ for round in $(seq 1 "$rounds"); do
   "$cbase" scan "$store" >> "$results"
 
   if [ -n "$python" ]; then
+    settle
     say "round $round/$rounds: eventsourcing $peer_version (SQLite)"
     "$python" tools/bench/peer_eventsourcing.py "$trace" "$work/peer" --single "$fsyncs" >> "$results"
   fi
@@ -157,6 +167,7 @@ done
 "$lb" extend --trace "$trace" --store "$store" --per-contact 6 2> /dev/null
 "$ledger" stats --store "$store" --json > "$work/stats-more.json"
 record rebuild_events_more_events "$(field events "$work/stats-more.json")"
+settle
 "$lb" rebuild --store "$store" --label _more_events >> "$results" 2> /dev/null
 /usr/bin/time -f %M -o "$work/rss" "$ledger" rebuild --store "$store" --json > /dev/null 2>&1
 record rebuild_cli_maxrss_mb_more_events "$(calc "$(tail -1 "$work/rss") / 1024")"

@@ -187,6 +187,15 @@ public struct Cursor: ~Copyable {
     public func seek(exactly key: [UInt8]) throws -> Entry? {
         try key.withUnsafeBytes { k in try move(MDB_SET_KEY, key: k) }
     }
+
+    /// Stores `value` under `key` and leaves the cursor there (`mdb_cursor_put`). A bulk load
+    /// appends through one cursor: with `.append`, the cursor stays on the last leaf, where
+    /// `Transaction.put` makes a cursor for every call and walks down from the root each time.
+    public func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, flags: PutFlags = []) throws {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try check(mdb_cursor_put(cursor, &k, &v, flags.rawValue))
+    }
 }
 
 extension UnsafeRawBufferPointer {

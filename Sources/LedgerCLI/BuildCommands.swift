@@ -7,12 +7,12 @@ struct RebuildCommand: ParsableCommand {
         commandName: "rebuild",
         abstract: "Replay the whole history into a new projection build while the ledger stays live.",
         discussion: """
-            First a bulk phase: the log up to the current head is read sequentially
-            and folded in memory (on up to four cores; memory grows with contacts, not
-            events), and the new build's records are written sorted. Then a catch-up
-            applies what was appended meanwhile (from this or other processes) in short
-            transactions with the build's checkpoint, so an interrupted rebuild resumes
-            where it stopped. When caught up it activates the new build atomically,
+            First a bulk phase: the log up to the current head is read sequentially \
+            and folded in memory (on up to four cores; memory grows with contacts, not \
+            events), and the new build's records are written sorted. Then a catch-up \
+            applies what was appended meanwhile (from this or other processes) in short \
+            transactions with the build's checkpoint, so an interrupted rebuild resumes \
+            where it stopped. When caught up it activates the new build atomically, \
             unless --no-activate. Old builds stay until `ledger projections drop`:
             rolling back is `ledger projections activate OLD`.
 

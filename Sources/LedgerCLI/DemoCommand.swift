@@ -7,11 +7,12 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Generate a realistic campaign history into a new store and tour it.",
         discussion: """
-            Never reads $LEDGER_STORE: without --store the demo writes a new store in a fresh
-            temporary directory and prints its path; a given --store must not exist or be an
-            empty directory (else exit 64). The history is deterministic for a seed (docs/demo.md)
-            and includes a dispute case: contact c-0001 of campaign spring-promo, whose delivery
+            Never reads $LEDGER_STORE: without --store the demo writes a new store in a fresh \
+            temporary directory and prints its path; a given --store must not exist or be an \
+            empty directory (else exit 64). The history is deterministic for a seed (docs/demo.md) \
+            and includes a dispute case: contact c-0001 of campaign spring-promo, whose delivery \
             receipt arrived after the campaign had finished.
+
             Examples:
               ledger demo
               ledger demo --store /tmp/demo.lmdb --seed 7 --campaigns 12 --contacts 1000

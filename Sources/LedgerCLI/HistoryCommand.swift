@@ -7,13 +7,14 @@ struct HistoryCommand: ParsableCommand {
         commandName: "history",
         abstract: "The audit timeline of a campaign or of one contact: every event, its effect and when it was known.",
         discussion: """
-            One row per appended event in position order, with the state before and after it
-            (the contact's state for contact events, the campaign's status for campaign events)
-            and its effect: applied, no_change (the state already outranked it) or duplicate (a
-            re-delivery the ledger skipped; POS shows `dup`, listed where it was received).
-            MARKS flags `late` (its `at` is earlier than a report already recorded for that
-            contact: callbacks arrived out of order) and `after end` (recorded after the
+            One row per appended event in position order, with the state before and after it \
+            (the contact's state for contact events, the campaign's status for campaign events) \
+            and its effect: applied, no_change (the state already outranked it) or duplicate (a \
+            re-delivery the ledger skipped; POS shows `dup`, listed where it was received). \
+            MARKS flags `late` (its `at` is earlier than a report already recorded for that \
+            contact: callbacks arrived out of order) and `after end` (recorded after the \
             campaign was finished or canceled).
+
             Examples:
               ledger history spring-promo c-0001
               ledger history spring-promo --json

@@ -7,11 +7,11 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Append events from a JSON Lines file (all or nothing by default).",
         discussion: """
-            Every line is validated first (syntax, fields, references, lifecycle rules, in file
-            order); if any is bad, nothing is appended, each bad line is listed as
-            FILE:LINE: field: message, and the exit status is 65. Then the events are appended in
-            transactions of at most 10 000. Re-running an import appends nothing twice: events
-            with an id are deduplicated, and lines without one get an id derived from their
+            Every line is validated first (syntax, fields, references, lifecycle rules, in file \
+            order); if any is bad, nothing is appended, each bad line is listed as \
+            FILE:LINE: field: message, and the exit status is 65. Then the events are appended in \
+            transactions of at most 10 000. Re-running an import appends nothing twice: events \
+            with an id are deduplicated, and lines without one get an id derived from their \
             content and how many identical lines came before.
 
             Examples:
@@ -37,7 +37,7 @@ struct ImportCommand: ParsableCommand {
     var rejects: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Events per transaction, 1 to 10000 (default 10000); smaller batches commit sooner.", valueName: "n"))
+        "Events per transaction, 1 to 10000; smaller batches commit sooner.", valueName: "n"))
     var batchSize = 10_000
 
     @OptionGroup var storeOptions: StoreOptions

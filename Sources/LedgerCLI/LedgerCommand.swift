@@ -9,8 +9,8 @@ struct LedgerCommand: ParsableCommand {
         commandName: "ledger",
         abstract: "An event-sourced ledger for messaging and telephone campaigns.",
         discussion: """
-            Every change of a campaign or of a contact in it is an immutable, hash-chained event;
-            contact states, campaign status and metrics are computed from them exactly as the
+            Every change of a campaign or of a contact in it is an immutable, hash-chained event; \
+            contact states, campaign status and metrics are computed from them exactly as the \
             spec says, however late, duplicated or out of order provider callbacks arrive.
 
             The store is a directory: --store PATH, else $LEDGER_STORE, else ./ledger.lmdb.

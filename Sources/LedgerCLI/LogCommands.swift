@@ -7,9 +7,11 @@ struct AppendCommand: ParsableCommand {
         commandName: "append",
         abstract: "Append one event given as JSON on standard input.",
         discussion: """
-            Prints `appended POSITION` or `duplicate POSITION` (a re-delivery of an event already
+            Prints `appended POSITION` or `duplicate POSITION` (a re-delivery of an event already \
             in the log). An event without an id gets a random one.
-            Example: echo '{"type":"campaign.started","campaign":"spring","at":"2026-11-20T09:00:00Z"}' | ledger append
+
+            Example:
+              echo '{"type":"campaign.started","campaign":"spring","at":"2026-11-20T09:00:00Z"}' | ledger append
             """)
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions
@@ -48,9 +50,10 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write events with their assigned fields (position, recordedAt, attempt, hash).",
         discussion: """
-            JSON Lines by default, importable into another ledger. --campaign with --evidence adds,
-            for every other position from the campaign's first event to the head, its digest, so
+            JSON Lines by default, importable into another ledger. --campaign with --evidence adds, \
+            for every other position from the campaign's first event to the head, its digest, so \
             the campaign's events can be checked against a published checkpoint (docs/audit.md).
+
             Examples:
               ledger export --output all.jsonl
               ledger export --campaign spring --evidence --output spring-evidence.jsonl
@@ -104,8 +107,8 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check the hash chain, every index and the projections against the log.",
         discussion: """
-            Exit 0 when everything holds, 1 naming the first bad position otherwise. The last
-            line is `head POSITION HASH`: publish it as a checkpoint, and later prove the history
+            Exit 0 when everything holds, 1 naming the first bad position otherwise. The last \
+            line is `head POSITION HASH`: publish it as a checkpoint, and later prove the history \
             up to it is unchanged with --checkpoint POSITION:HASH. Works on a read-only copy.
             """)
     @Option(help: ArgumentHelp("Also prove the history up to this published head is unchanged.", valueName: "position:hash"))
@@ -198,7 +201,12 @@ struct BackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Write a consistent, compacted hot copy of the store to DEST.",
-        discussion: "Appends go on meanwhile. DEST must not exist or be an empty directory. Example: ledger backup /backups/ledger-2026-11-30")
+        discussion: """
+            Appends go on meanwhile. DEST must not exist or be an empty directory.
+
+            Example:
+              ledger backup /backups/ledger-2026-11-30
+            """)
     @Argument(help: ArgumentHelp("The new store directory.", valueName: "dest")) var destination: String
     @OptionGroup var storeOptions: StoreOptions
 

@@ -29,7 +29,9 @@ struct CampaignCommand: ParsableCommand {
             abstract: "One campaign: lifecycle, status and every metric.",
             discussion: """
                 Reads the campaign's stored counters: O(1) however many contacts it has.
-                Example: ledger campaign show spring-promo --as-of 2026-11-21T00:00:00Z
+
+                Example:
+                  ledger campaign show spring-promo --as-of 2026-11-21T00:00:00Z
                 """)
         @Argument(help: "The campaign id.") var campaign: String
         @OptionGroup var storeOptions: StoreOptions
@@ -55,7 +57,10 @@ struct ContactCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Every contact of a campaign (removed and invalid ones too), in contact-id order.",
-            discussion: "Example: ledger contact list spring-promo --state delivery_failed --limit 50")
+            discussion: """
+                Example:
+                  ledger contact list spring-promo --state delivery_failed --limit 50
+                """)
         @Argument(help: "The campaign id.") var campaign: String
         @Option(help: ArgumentHelp("Only contacts in this state (e.g. read, delivery_failed).", valueName: "state"))
         var state: String?
@@ -90,7 +95,10 @@ struct ContactCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "One contact: its state, the report that explains it, its attempts.",
-            discussion: "Example: ledger contact show spring-promo c-17 --json")
+            discussion: """
+                Example:
+                  ledger contact show spring-promo c-17 --json
+                """)
         @Argument(help: "The campaign id.") var campaign: String
         @Argument(help: "The contact id.") var contact: String
         @OptionGroup var storeOptions: StoreOptions
@@ -112,9 +120,12 @@ struct MetricsCommand: ParsableCommand {
         commandName: "metrics",
         abstract: "A campaign's metrics, or totals per channel without one.",
         discussion: """
-            Counts are of contacts; rates are null when their denominator is zero; timings are
+            Counts are of contacts; rates are null when their denominator is zero; timings are \
             in seconds from provider times (p50/p95 within 1 %).
-            Examples: ledger metrics spring-promo · ledger metrics --json
+
+            Examples:
+              ledger metrics spring-promo
+              ledger metrics --json
             """)
     @Argument(help: "The campaign id (omit for totals per channel).") var campaign: String?
     @OptionGroup var storeOptions: StoreOptions

@@ -7,11 +7,13 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write a self-contained HTML report of one campaign, with charts.",
         discussion: """
-            One page for a person investigating a campaign: status and lifecycle, the delivery
-            funnel, cumulative delivered/read (telephone: connected/success) curves over time,
-            failure reasons with error codes, every metric and the states breakdown. The page
+            One page for a person investigating a campaign: status and lifecycle, the delivery \
+            funnel, cumulative delivered/read (telephone: connected/success) curves over time, \
+            failure reasons with error codes, every metric and the states breakdown. The page \
             loads nothing from the network; open it in any browser. See docs/report.md.
-            Example: ledger report spring-promo --output spring.html
+
+            Example:
+              ledger report spring-promo --output spring.html
             """)
     @Argument(help: "The campaign id.") var campaign: String
     @Option(help: ArgumentHelp("The HTML file to write (replaced if it exists).", valueName: "file"))

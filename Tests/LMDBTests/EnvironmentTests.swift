@@ -39,6 +39,38 @@ func temporaryDirectory(_ name: String = #function) -> String {
         #expect(try env.read { txn in try txn.get(db, [1]) } == nil)
     }
 
+    /// A bulk load through one cursor: every key in order (past a few leaf splits), kept in full;
+    /// a key that does not sort after the last is refused and stops nothing already written.
+    @Test func appendingThroughACursorKeepsEveryRecordInOrder() throws {
+        let env = try Environment.open(path: temporaryDirectory())
+        let db = try env.openDatabases(["bulk"], create: true)[0]
+        let count = 20_000
+        try env.write { txn in
+            try txn.withCursor(db) { cursor in
+                for n in 0..<UInt64(count) {
+                    let value = [UInt8](repeating: UInt8(n % 251), count: Int(n % 97))
+                    try n.bigEndianBytes.withUnsafeBytes { k in
+                        try value.withUnsafeBytes { v in try cursor.put(k, v, flags: .append) }
+                    }
+                }
+                let stale = UInt64(5).bigEndianBytes
+                #expect(throws: LMDBError.keyExists) {
+                    try stale.withUnsafeBytes { k in try cursor.put(k, k, flags: .append) }
+                }
+            }
+        }
+        var seen = 0
+        try env.read { txn in
+            try txn.forEach(db) { key, value in
+                let n = UInt64(bigEndianBytes: key)!
+                #expect(n == UInt64(seen) && Array(value) == [UInt8](repeating: UInt8(n % 251), count: Int(n % 97)))
+                seen += 1
+                return true
+            }
+        }
+        #expect(seen == count)
+    }
+
     @Test func bigEndianKeysIterateInNumericOrder() throws {
         let env = try Environment.open(path: temporaryDirectory())
         let db = try env.openDatabases(["log"], create: true)[0]

@@ -298,4 +298,31 @@ func isHash(_ s: String) -> Bool {
         #expect(show.stdout.contains("--store"))
         #expect(show.stdout.contains("--json"))
     }
+
+    /// Every command's help, as printed to a pipe (lines of at most 79 columns), breaks the lines
+    /// of its prose only where the next word would not fit: a paragraph written with hard line
+    /// breaks wider than the help would come out with every other line a stub.
+    @Test func everyHelpWrapsItsProseOnlyWhereItMust() throws {
+        var pending: [[String]] = [[]]
+        var seen = 0
+        while let command = pending.popLast() {
+            let help = try CLI.run(command + ["--help"])
+            #expect(help.status == 0, "\(command): \(help)")
+            seen += 1
+            let lines = help.stdout.components(separatedBy: "\n")
+            let prose = lines.prefix { !$0.hasPrefix("USAGE:") }
+            for (a, b) in zip(prose, prose.dropFirst())
+            where !a.isEmpty && !b.isEmpty && !b.hasPrefix(" ") && !a.hasSuffix(":") {
+                let next = b.split(separator: " ").first.map(String.init) ?? b
+                #expect(a.count + 1 + next.count >= 80, "`ledger \(command.joined(separator: " ")) --help` breaks after \"\(a)\"")
+            }
+            // Its subcommands, from the SUBCOMMANDS section ("  name   what it does").
+            if let at = lines.firstIndex(of: "SUBCOMMANDS:") {
+                for line in lines[(at + 1)...].prefix(while: { !$0.isEmpty }) where line.hasPrefix("  ") && !line.hasPrefix("   ") {
+                    if let name = line.split(separator: " ").first, name != "help" { pending.append(command + [String(name)]) }
+                }
+            }
+        }
+        #expect(seen >= 18, "walked \(seen) commands")
+    }
 }

@@ -214,6 +214,12 @@ extension Projector.CampaignEntry {
         folds = SegmentedArray()
     }
 
+    /// Forgets the contacts' folds, keeping their ids (a rebuild's bulk phase, between
+    /// encoding a campaign's contacts and its timing entries, whose keys end with contact ids).
+    mutating func forgetFolds() {
+        folds = SegmentedArray()
+    }
+
     /// A contact's fold, nil for an unknown contact.
     public func fold(_ contact: String) -> ContactFold? { ids.slot(contact).map { folds[$0] } }
 

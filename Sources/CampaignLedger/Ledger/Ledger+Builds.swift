@@ -184,9 +184,10 @@ extension Ledger {
     /// starts over.
     ///
     /// This thread reads the log once and sends each record to the share that owns its contact;
-    /// once the shares have folded everything, each encodes its campaigns in the order they are
-    /// written and hands each over; this thread merges a campaign's records from every share as
-    /// soon as all have handed it over, and writes them while the shares encode the next.
+    /// once the shares have folded everything, each encodes its campaigns' contacts in the order
+    /// they are written, then their timing entries, and hands each step over; this thread merges
+    /// a step's records from every share as soon as all have handed it over, and writes them
+    /// while the shares encode the next.
     private func bulkLoad(
         _ number: UInt32, chunk: Int, shares: Int, progress: ((BuildProgress) throws -> Void)?
     ) throws {
@@ -224,9 +225,20 @@ extension Ledger {
             projector = Projector()  // the folds live in `campaigns` alone, freed one campaign at a time
             let order = BulkRecords.Part.writeOrder(campaigns.map(\.id))
             board.start(order)
+            // Every campaign's contacts, then every campaign's timing entries (steps 0..<n, then
+            // n..<2n, the order they are written in): what is left to write once the shares are
+            // done is the last campaign's timing entries, not a whole campaign.
             var writer = DomainByteWriter(capacity: 256)
-            for k in order where !board.isStopped {
-                board.publish(k, share: share, BulkRecords.Part.campaign(campaigns[k], writer: &writer))
+            var pending: [Int: BulkRecords.Part.Timings] = [:]
+            for (step, k) in order.enumerated() where !board.isStopped {
+                let (records, timings) = BulkRecords.Part.contacts(campaigns[k], writer: &writer)
+                board.publish(step, share: share, records)
+                campaigns[k].forgetFolds()
+                pending[k] = timings
+            }
+            for (step, k) in order.enumerated() where !board.isStopped {
+                guard let timings = pending.removeValue(forKey: k) else { break }
+                board.publish(order.count + step, share: share, BulkRecords.Part.timings(campaigns[k], timings))
                 campaigns[k].forgetContacts()
             }
         }
@@ -304,12 +316,14 @@ extension Ledger {
         var fingerprint = Fingerprint()
         var aggregates: [(id: String, aggregate: CampaignAggregate)] = []
         var written = 0
-        /// The campaign being written, and where in its lists (contacts, then timings).
+        /// The step being written (a campaign's contacts, or its timing entries: see `fold`),
+        /// and where in its lists (contacts, then timings; one of them is empty).
         var current = BulkRecords()
         var at = (database: 1, index: 0)
         var taken = 0
+        let steps = 2 * order.count
         func take(_ runs: [BulkRecords.Part.Campaign]) {
-            aggregates.append((runs[0].id, BulkRecords.Part.aggregate(of: runs)))
+            if let aggregate = BulkRecords.Part.aggregate(of: runs) { aggregates.append((runs[0].id, aggregate)) }
             current = BulkRecords(campaign: runs)
             fingerprint.add(current.fingerprint)
             at = (1, 0)
@@ -317,10 +331,10 @@ extension Ledger {
         }
         var first = true
         while true {
-            // Wait (outside any transaction) for the next campaign when the current one is written.
+            // Wait (outside any transaction) for the next step when the current one is written.
             if at.database == databases.count {
-                guard taken < order.count else { break }
-                take(try board.take(order[taken], tick: tick))
+                guard taken < steps else { break }
+                take(try board.take(taken, tick: tick))
             }
             try store.environment.write { txn in
                 if first {  // a bulk phase interrupted earlier may have left records
@@ -330,14 +344,16 @@ extension Ledger {
                 var budget = 50_000
                 while budget > 0 {
                     if at.database == databases.count {
-                        // Go on in this transaction with the next campaign only if it is ready.
-                        guard taken < order.count, let runs = try board.poll(order[taken]) else { break }
+                        // Go on in this transaction with the next step only if it is ready.
+                        guard taken < steps, let runs = try board.poll(taken) else { break }
                         take(runs)
                     }
                     try current.lists[at.database].withUnsafeBufferPointer { list in
                         let end = min(list.count, at.index + budget)
-                        for ref in list[at.index..<end] {
-                            try txn.put(databases[at.database], current.key(ref), current.value(ref), flags: .append)
+                        try txn.withCursor(databases[at.database]) { cursor in
+                            for ref in list[at.index..<end] {
+                                try cursor.put(current.key(ref), current.value(ref), flags: .append)
+                            }
                         }
                         budget -= end - at.index
                         written += end - at.index
@@ -553,8 +569,8 @@ final class RebuildLock {
 }
 
 /// What the shares of a rebuild's bulk phase hand over to the thread that writes: how far each
-/// has read, the campaigns' write order, and each campaign's records from each share. Guarded
-/// by its condition (hence `@unchecked Sendable`).
+/// has read, the campaigns' write order, and each step's records (a campaign's contacts, or its
+/// timing entries) from each share. Guarded by its condition (hence `@unchecked Sendable`).
 private final class BulkBoard: @unchecked Sendable {
     private let condition = NSCondition()
     private let shares: Int
@@ -592,9 +608,9 @@ private final class BulkBoard: @unchecked Sendable {
         }
     }
 
-    func publish(_ campaign: Int, share: Int, _ records: BulkRecords.Part.Campaign) {
+    func publish(_ step: Int, share: Int, _ records: BulkRecords.Part.Campaign) {
         locked {
-            ready[campaign, default: [:]][share] = records
+            ready[step, default: [:]][share] = records
             condition.broadcast()
         }
     }
@@ -635,22 +651,22 @@ private final class BulkBoard: @unchecked Sendable {
     /// The campaigns' write order, once a share has folded the whole log.
     func order(tick: () throws -> Void) throws -> [Int] { try wait(tick: tick) { writeOrder } }
 
-    /// Campaign `k`'s records from every share, once all have handed them over (forgotten here).
-    func take(_ k: Int, tick: () throws -> Void) throws -> [BulkRecords.Part.Campaign] {
-        try wait(tick: tick) { takeIfReady(k) }
+    /// Step `step`'s records from every share, once all have handed them over (forgotten here).
+    func take(_ step: Int, tick: () throws -> Void) throws -> [BulkRecords.Part.Campaign] {
+        try wait(tick: tick) { takeIfReady(step) }
     }
 
-    /// `take` without waiting: nil while a share has not handed campaign `k` over.
-    func poll(_ k: Int) throws -> [BulkRecords.Part.Campaign]? {
+    /// `take` without waiting: nil while a share has not handed step `step` over.
+    func poll(_ step: Int) throws -> [BulkRecords.Part.Campaign]? {
         try locked {
             if let error { throw error }
-            return takeIfReady(k)
+            return takeIfReady(step)
         }
     }
 
-    private func takeIfReady(_ k: Int) -> [BulkRecords.Part.Campaign]? {
-        guard let parts = ready[k], parts.count == shares else { return nil }
-        ready[k] = nil
+    private func takeIfReady(_ step: Int) -> [BulkRecords.Part.Campaign]? {
+        guard let parts = ready[step], parts.count == shares else { return nil }
+        ready[step] = nil
         return (0..<shares).map { parts[$0]! }
     }
 }

@@ -370,11 +370,15 @@ struct RecordArena: Sendable {
 /// their own gives the whole database's order without sorting it whole.
 struct BulkRecords {
     /// The encoding of one share's fold, campaign by campaign (each share encodes its own, in
-    /// parallel; `BulkRecords(campaign:)` merges a campaign's parts of every share).
+    /// parallel; `BulkRecords(campaign:)` merges a campaign's parts of every share): first its
+    /// contacts (`contacts`), then, separately, its timing entries (`timings`), so a bulk phase
+    /// can write every campaign's contacts before any campaign's timings.
     enum Part {
         struct Campaign: Sendable {
             var id: String
-            var aggregate: CampaignAggregate
+            /// The campaign's metrics counted from this share's contacts (nil in a part that
+            /// holds only timing entries).
+            var aggregate: CampaignAggregate?
             var contacts: RecordArena
             var timings: RecordArena
             /// The sum of the fingerprint terms of its records, computed here, where shares are
@@ -382,21 +386,40 @@ struct BulkRecords {
             var fingerprint = Fingerprint()
         }
 
-        /// One campaign of a fold that deferred its metrics: each contact's contribution is
-        /// counted here, once, from its final fold. Contacts are encoded in id order (the order
-        /// of their keys), and their timing entries sorted by (kind, difference, contact), the
-        /// order of theirs. `writer` is scratch space.
-        static func campaign(_ entry: Projector.CampaignEntry, writer value: inout DomainByteWriter) -> Campaign {
+        /// A campaign's timing entries, made while its contacts are encoded, to encode later.
+        struct Timings: Sendable {
+            /// (kind, difference, the contact's rank in `order`): the timing keys' order once
+            /// sorted.
+            var entries: [(kind: UInt8, nanos: UInt64, rank: Int32)] = []
+            /// The contacts' slots in id order.
+            var order: [Int32] = []
+        }
+
+        /// One campaign of a fold that deferred its metrics, whole: its contacts and its
+        /// timing entries in one part.
+        static func campaign(_ entry: Projector.CampaignEntry, writer: inout DomainByteWriter) -> Campaign {
+            var (part, pending) = contacts(entry, writer: &writer)
+            let timed = timings(entry, pending)
+            part.timings = timed.timings
+            part.fingerprint.add(timed.fingerprint)
+            return part
+        }
+
+        /// The contacts of one campaign of a fold that deferred its metrics, and its timing
+        /// entries to encode later: each contact's contribution is counted here, once, from its
+        /// final fold. Contacts are encoded in id order (the order of their keys). `writer` is
+        /// scratch space.
+        static func contacts(
+            _ entry: Projector.CampaignEntry, writer value: inout DomainByteWriter
+        ) -> (Campaign, Timings) {
             precondition(entry.aggregate.metrics.contacts == 0, "a bulk part counts the metrics of a deferring fold")
             let prefix = StoreLayout.campaignPrefix(entry.id)
             let family = entry.aggregate.family
-            let order = entry.ids.sortedSlots()
+            var pending = Timings(order: entry.ids.sortedSlots())
             var aggregate = entry.aggregate
             var fingerprint = Fingerprint()
-            var contacts = RecordArena(reserving: order.count * (prefix.count + 112), records: order.count)
-            /// (kind, difference, the contact's rank in `order`): the timing keys' order.
-            var timings: [(kind: UInt8, nanos: UInt64, rank: Int32)] = []
-            for (rank, slot) in order.enumerated() {
+            var contacts = RecordArena(reserving: pending.order.count * (prefix.count + 112), records: pending.order.count)
+            for (rank, slot) in pending.order.enumerated() {
                 let fold = Int(slot)
                 value.removeAll()
                 let contribution = entry.folds.withElement(fold) { fold in
@@ -408,27 +431,39 @@ struct BulkRecords {
                 }
                 guard let t = contribution else { continue }
                 aggregate.replace(nil, with: t)
-                if let d = t.timeToDeliver { timings.append((BuildStorage.TimingKind.deliver.rawValue, UInt64(d), Int32(rank))) }
-                if let r = t.timeToRead { timings.append((BuildStorage.TimingKind.read.rawValue, UInt64(r), Int32(rank))) }
+                if let d = t.timeToDeliver { pending.entries.append((BuildStorage.TimingKind.deliver.rawValue, UInt64(d), Int32(rank))) }
+                if let r = t.timeToRead { pending.entries.append((BuildStorage.TimingKind.read.rawValue, UInt64(r), Int32(rank))) }
             }
-            timings.sort { ($0.kind, $0.nanos, $0.rank) < ($1.kind, $1.nanos, $1.rank) }
-            var timingArena = RecordArena(reserving: timings.count * (prefix.count + 24), records: timings.count)
+            let part = Campaign(
+                id: entry.id, aggregate: aggregate, contacts: contacts, timings: RecordArena(), fingerprint: fingerprint)
+            return (part, pending)
+        }
+
+        /// The timing entries of a campaign whose contacts `contacts` encoded (and `pending`
+        /// came from), sorted by (kind, difference, contact): the order of their keys. Needs
+        /// the campaign's ids, not its folds.
+        static func timings(_ entry: Projector.CampaignEntry, _ pending: Timings) -> Campaign {
+            let prefix = StoreLayout.campaignPrefix(entry.id)
+            let entries = pending.entries.sorted { ($0.kind, $0.nanos, $0.rank) < ($1.kind, $1.nanos, $1.rank) }
+            var fingerprint = Fingerprint()
+            var arena = RecordArena(reserving: entries.count * (prefix.count + 24), records: entries.count)
             var key = prefix
-            for t in timings {
+            for t in entries {
                 key.removeSubrange(prefix.count...)
                 key.append(t.kind)
                 key += t.nanos.bigEndianBytes
-                entry.ids.withIDBytes(Int(order[Int(t.rank)])) { id in
-                    fingerprint.add(timingArena.append(key: key, id))
+                entry.ids.withIDBytes(Int(pending.order[Int(t.rank)])) { id in
+                    fingerprint.add(arena.append(key: key, id))
                 }
             }
-            return Campaign(
-                id: entry.id, aggregate: aggregate, contacts: contacts, timings: timingArena, fingerprint: fingerprint)
+            return Campaign(id: entry.id, aggregate: nil, contacts: RecordArena(), timings: arena, fingerprint: fingerprint)
         }
 
-        /// A campaign's aggregate from its parts of every share: their metrics merged.
-        static func aggregate(of runs: [Campaign]) -> CampaignAggregate {
-            runs.dropFirst().reduce(into: runs[0].aggregate) { $0.merge($1.aggregate) }
+        /// A campaign's aggregate from its parts of every share: their metrics merged (nil for
+        /// parts of timing entries alone).
+        static func aggregate(of runs: [Campaign]) -> CampaignAggregate? {
+            guard let first = runs[0].aggregate else { return nil }
+            return runs.dropFirst().reduce(into: first) { total, run in run.aggregate.map { total.merge($0) } }
         }
 
         /// The campaigns' indices in the order their records are written: by key prefix
@@ -463,7 +498,7 @@ struct BulkRecords {
         arenas = [records]
     }
 
-    /// One campaign's contacts and timings, from its part in every share.
+    /// One campaign's contacts and timings (either may be empty), from its part in every share.
     init(campaign runs: [Part.Campaign]) {
         for run in runs { fingerprint.add(run.fingerprint) }
         lists[1] = merge(runs.map(\.contacts))

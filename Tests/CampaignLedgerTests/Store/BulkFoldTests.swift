@@ -33,7 +33,7 @@ import Testing
     func whole(_ parts: [[BulkRecords.Part.Campaign]]) -> (lists: [[Record]], fingerprint: Fingerprint) {
         let first = parts[0]
         let campaigns = BulkRecords(aggregates: first.indices.map { i in
-            (first[i].id, BulkRecords.Part.aggregate(of: parts.map { $0[i] }))
+            (first[i].id, BulkRecords.Part.aggregate(of: parts.map { $0[i] })!)
         })
         var lists = materialized(campaigns)
         var fingerprint = campaigns.fingerprint
