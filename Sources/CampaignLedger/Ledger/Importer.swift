@@ -60,6 +60,39 @@ extension Ledger {
     /// made one invalid meanwhile, the import stops there (`stoppedAt`) keeping the batches
     /// already committed. Lines without `id` get a deterministic id (see `derivedID`), so a
     /// re-import appends nothing twice.
+    /// Parses `lines` of `data` (their byte ranges) on every core: a line's parse depends on
+    /// nothing but its bytes, and it is the larger part of judging a line; the judging, in file
+    /// order, follows.
+    static func parse(_ lines: ArraySlice<Range<Int>>, of data: [UInt8]) -> [Result<ParsedLine?, InputError>] {
+        var parsed = [Result<ParsedLine?, InputError>](repeating: .success(nil), count: lines.count)
+        let slices = min(lines.count, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        guard slices > 1 else {
+            return data.withUnsafeBytes { raw in
+                lines.map { range in
+                    Result { () throws(InputError) -> ParsedLine? in
+                        try EventLineParser.parse(UnsafeRawBufferPointer(rebasing: raw[range]))
+                    }
+                }
+            }
+        }
+        parsed.withUnsafeMutableBufferPointer { out in
+            data.withUnsafeBytes { raw in
+                let (out, raw, first) = (UnsafeSendable(out), UnsafeSendable(raw), lines.startIndex)
+                DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                    let from = slice * lines.count / slices
+                    let to = (slice + 1) * lines.count / slices
+                    for k in from..<to {
+                        let range = lines[first + k]
+                        out.value[k] = Result { () throws(InputError) -> ParsedLine? in
+                            try EventLineParser.parse(UnsafeRawBufferPointer(rebasing: raw.value[range]))
+                        }
+                    }
+                }
+            }
+        }
+        return parsed
+    }
+
     @discardableResult
     public func importLines(
         _ data: [UInt8], options: ImportOptions = ImportOptions(),
@@ -84,15 +117,13 @@ extension Ledger {
         var index = 0
         while index < lines.count {
             let end = min(index + 10_000, lines.count)
+            let parsedChunk = Self.parse(lines[index..<end], of: data)
             try store.environment.read { txn in
                 for i in index..<end {
                     let range = lines[i]
                     let number = i + 1
                     do {
-                        let parsed = try data.withUnsafeBytes { raw in
-                            try EventLineParser.parse(UnsafeRawBufferPointer(rebasing: raw[range]))
-                        }
-                        guard let parsed else { continue }
+                        guard let parsed = try parsedChunk[i - index].get() else { continue }
                         var event = parsed.event
                         if options.restore { restored.append(try Self.restoredFields(parsed, expected: UInt64(good.count) + 1)) }
                         if event.id == nil {
@@ -203,4 +234,11 @@ func splitLines(_ data: [UInt8]) -> [Range<Int>] {
         }
     }
     return out
+}
+
+/// A value handed to the threads of `DispatchQueue.concurrentPerform`, which each touch only
+/// their own part of it while the caller waits.
+private struct UnsafeSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
