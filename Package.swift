@@ -42,6 +42,7 @@ let package = Package(
             dependencies: [
                 "LMDB",
                 "CLedgerSupport",
+                // Links swift-crypto's BoringSSL, whose one-shot SHA-256 CLedgerSupport declares.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -1,5 +1,3 @@
-import Crypto
-
 /// Content identity of events (domain.md §5, interchange.md §2): whether a re-delivered event is
 /// the one already stored, and the deterministic id of an import line given without `id`.
 public enum DuplicateKey {
@@ -90,7 +88,6 @@ public enum DuplicateKey {
         var input = canonicalContent(event)
         input.append(0x0A)
         input.append(contentsOf: String(occurrence).utf8)
-        let digest = SHA256.hash(data: input)
-        return "imp-" + Hex.encode(Array(digest).prefix(16))
+        return "imp-" + Hex.encode(SHA256Digest.hash(input).prefix(16))
     }
 }

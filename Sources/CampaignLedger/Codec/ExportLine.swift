@@ -1,5 +1,3 @@
-import Crypto
-
 /// Export lines, canonical bytes and the hash chain (interchange.md §1, DESIGN.md §3,
 /// docs/format.md "Hash chain").
 public enum ExportLine {
@@ -65,15 +63,12 @@ public enum ExportLine {
 
     /// digest(n) = SHA-256(canonical bytes of event n).
     public static func digest(_ r: RecordedEvent) -> [UInt8] {
-        SHA256.hash(data: canonicalBytes(r)).withUnsafeBytes { Array($0) }
+        SHA256Digest.hash(canonicalBytes(r))
     }
 
     /// hash(n) = SHA-256(hash(n−1) ‖ digest(n)); hash(0) is 32 zero bytes (`genesis`).
     public static func chain(previous: [UInt8], digest: [UInt8]) -> [UInt8] {
-        var h = SHA256()
-        h.update(data: previous)
-        h.update(data: digest)
-        return h.finalize().withUnsafeBytes { Array($0) }
+        SHA256Digest.hash(previous, digest)
     }
 
     /// hash(0): 32 zero bytes.
@@ -81,11 +76,7 @@ public enum ExportLine {
 
     /// addressDigest = SHA-256(salt ‖ UTF-8 of the address), as lowercase hex.
     public static func addressDigest(salt: [UInt8], address: String) -> String {
-        var h = SHA256()
-        h.update(data: salt)
-        var text = address
-        text.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        return h.finalize().withUnsafeBytes { Hex.encode($0) }
+        SHA256Digest.withDigest(of: salt, Array(address.utf8)) { Hex.encode($0) }
     }
 
     /// `{` and every member up to `recordedAt`, without the closing brace.

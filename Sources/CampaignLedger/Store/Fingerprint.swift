@@ -1,4 +1,3 @@
-import CLedgerSupport
 import Foundation
 
 /// A build's state fingerprint (DESIGN.md §4): the sum modulo 2²⁵⁶ of SHA-256(key ‖ value) over
@@ -26,30 +25,20 @@ struct Fingerprint: Sendable, Hashable {
 
     /// The term of the record `key ‖ value`.
     static func term(_ key: some ContiguousBytes, _ value: some ContiguousBytes) -> Fingerprint {
-        key.withUnsafeBytes { key in
-            value.withUnsafeBytes { value in
-                withUnsafeTemporaryAllocation(byteCount: key.count + value.count, alignment: 8) { record in
-                    if let to = record.baseAddress {
-                        if !key.isEmpty { to.copyMemory(from: key.baseAddress!, byteCount: key.count) }
-                        if !value.isEmpty { (to + key.count).copyMemory(from: value.baseAddress!, byteCount: value.count) }
-                    }
-                    return term(record: UnsafeRawBufferPointer(record))
-                }
-            }
-        }
+        SHA256Digest.withDigest(of: key, value) { Fingerprint(digest: $0) }
     }
 
     /// The term of a record whose key and value lie back to back in `record`.
     static func term(record: UnsafeRawBufferPointer) -> Fingerprint {
-        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digest) { out in
-            _ = CCryptoBoringSSL_SHA256(
-                record.baseAddress?.assumingMemoryBound(to: UInt8.self), record.count,
-                out.baseAddress!.assumingMemoryBound(to: UInt8.self))
-        }
-        return Fingerprint(limbs: (
-            UInt64(bigEndian: digest.0), UInt64(bigEndian: digest.1),
-            UInt64(bigEndian: digest.2), UInt64(bigEndian: digest.3)))
+        SHA256Digest.withDigest(of: record) { Fingerprint(digest: $0) }
+    }
+
+    private init(digest d: UnsafeRawBufferPointer) {
+        self.init(limbs: (
+            UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+            UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+            UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+            UInt64(bigEndian: d.loadUnaligned(fromByteOffset: 24, as: UInt64.self))))
     }
 
     mutating func add(_ other: Fingerprint) {

@@ -18,6 +18,24 @@ import Testing
         }
     }
 
+    /// Every digest the ledger takes (hash chain, address digests, derived ids, terms) goes through
+    /// `SHA256Digest`: the same bytes as `Crypto.SHA256`, one part or two.
+    @Test func digestsAreCryptosSHA256() {
+        var g = SeededGenerator(state: 9)
+        for length in Array(0...130) + [1_000, 70_000] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &g) }
+            let cut = length == 0 ? 0 : Int.random(in: 0...length, using: &g)
+            let expected = Array(SHA256.hash(data: bytes))
+            #expect(SHA256Digest.hash(bytes) == expected, "length \(length)")
+            #expect(SHA256Digest.hash(Array(bytes[..<cut]), Array(bytes[cut...])) == expected, "length \(length), cut \(cut)")
+        }
+        let previous = [UInt8](repeating: 7, count: 32), digest = [UInt8](repeating: 9, count: 32)
+        #expect(ExportLine.chain(previous: previous, digest: digest) == Array(SHA256.hash(data: previous + digest)))
+        let salt = [UInt8](repeating: 3, count: 16)
+        #expect(ExportLine.addressDigest(salt: salt, address: "+420 601 234 567")
+            == Hex.encode(Array(SHA256.hash(data: salt + Array("+420 601 234 567".utf8)))))
+    }
+
     @Test func termsAddUpInAnyOrderAndSubtractBack() {
         let terms = (0..<50).map { Fingerprint.term(Array("key\($0)".utf8), Array("value\($0)".utf8)) }
         var forward = Fingerprint()
