@@ -16,10 +16,10 @@ struct LedgerCommand: ParsableCommand {
             The store is a directory: --store PATH, else $LEDGER_STORE, else ./ledger.lmdb.
 
             Start here:
-              ledger import events.jsonl          append a JSON Lines history (all or nothing)
-              ledger campaign list                every campaign with its status
-              ledger contact show CAMPAIGN ID     one contact's state and why
-              ledger verify                       check the hash chain, indexes and projections
+              ledger import events.jsonl       append a JSON Lines history (all or nothing)
+              ledger campaign list             every campaign with its status
+              ledger contact show CAMPAIGN ID  one contact's state and why
+              ledger verify                    check the hash chain, indexes, projections
             """,
         version: "campaign-ledger \(Ledger.version) (record format \(EventRecord.version), projection rules \(BuiltInProjection.rulesID))",
         subcommands: [

@@ -11,7 +11,8 @@ struct AppendCommand: ParsableCommand {
             in the log). An event without an id gets a random one.
 
             Example:
-              echo '{"type":"campaign.started","campaign":"spring","at":"2026-11-20T09:00:00Z"}' | ledger append
+              echo '{"type":"campaign.started","campaign":"spring",' \\
+                   '"at":"2026-11-20T09:00:00Z"}' | ledger append
             """)
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var output: OutputOptions

@@ -313,6 +313,9 @@ func isHash(_ s: String) -> Bool {
             let prose = lines.prefix { !$0.hasPrefix("USAGE:") }
             for (a, b) in zip(prose, prose.dropFirst())
             where !a.isEmpty && !b.isEmpty && !b.hasPrefix(" ") && !a.hasSuffix(":") {
+                // An indented line (an example, a table) must fit: wrapped, its rest lands in
+                // the prose's first column.
+                #expect(!a.hasPrefix(" "), "`ledger \(command.joined(separator: " ")) --help`: \"\(a)\" is wider than 79 columns")
                 let next = b.split(separator: " ").first.map(String.init) ?? b
                 #expect(a.count + 1 + next.count >= 80, "`ledger \(command.joined(separator: " ")) --help` breaks after \"\(a)\"")
             }
