@@ -211,7 +211,7 @@ extension Projector.CampaignEntry {
     /// Forgets the contacts (a rebuild's bulk phase, once it has encoded them).
     mutating func forgetContacts() {
         ids = IDTable()
-        folds = SegmentedArray()
+        forgetFolds()
     }
 
     /// Forgets the contacts' folds, keeping their ids (a rebuild's bulk phase, between

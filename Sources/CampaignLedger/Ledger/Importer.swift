@@ -60,39 +60,6 @@ extension Ledger {
     /// made one invalid meanwhile, the import stops there (`stoppedAt`) keeping the batches
     /// already committed. Lines without `id` get a deterministic id (see `derivedID`), so a
     /// re-import appends nothing twice.
-    /// Parses `lines` of `data` (their byte ranges) on every core: a line's parse depends on
-    /// nothing but its bytes, and it is the larger part of judging a line; the judging, in file
-    /// order, follows.
-    static func parse(_ lines: ArraySlice<Range<Int>>, of data: [UInt8]) -> [Result<ParsedLine?, InputError>] {
-        var parsed = [Result<ParsedLine?, InputError>](repeating: .success(nil), count: lines.count)
-        let slices = min(lines.count, 4 * ProcessInfo.processInfo.activeProcessorCount)
-        guard slices > 1 else {
-            return data.withUnsafeBytes { raw in
-                lines.map { range in
-                    Result { () throws(InputError) -> ParsedLine? in
-                        try EventLineParser.parse(UnsafeRawBufferPointer(rebasing: raw[range]))
-                    }
-                }
-            }
-        }
-        parsed.withUnsafeMutableBufferPointer { out in
-            data.withUnsafeBytes { raw in
-                let (out, raw, first) = (UnsafeSendable(out), UnsafeSendable(raw), lines.startIndex)
-                DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                    let from = slice * lines.count / slices
-                    let to = (slice + 1) * lines.count / slices
-                    for k in from..<to {
-                        let range = lines[first + k]
-                        out.value[k] = Result { () throws(InputError) -> ParsedLine? in
-                            try EventLineParser.parse(UnsafeRawBufferPointer(rebasing: raw.value[range]))
-                        }
-                    }
-                }
-            }
-        }
-        return parsed
-    }
-
     @discardableResult
     public func importLines(
         _ data: [UInt8], options: ImportOptions = ImportOptions(),
@@ -218,6 +185,30 @@ extension Ledger {
             salt = bytes
         }
         return Restored(position: position, recordedAtMicros: nanos / 1000, addressSalt: salt, hash: hash)
+    }
+
+    /// Parses `lines` of `data` (their byte ranges) on every core: a line's parse depends on
+    /// nothing but its bytes, and it is the larger part of judging a line; the judging, in file
+    /// order, follows.
+    static func parse(_ lines: ArraySlice<Range<Int>>, of data: [UInt8]) -> [Result<ParsedLine?, InputError>] {
+        var parsed = [Result<ParsedLine?, InputError>](repeating: .success(nil), count: lines.count)
+        let slices = min(lines.count, 4 * ProcessInfo.processInfo.activeProcessorCount)
+        parsed.withUnsafeMutableBufferPointer { out in
+            data.withUnsafeBytes { raw in
+                let (out, raw, first) = (UnsafeSendable(out), UnsafeSendable(raw), lines.startIndex)
+                DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                    let from = slice * lines.count / slices
+                    let to = (slice + 1) * lines.count / slices
+                    for k in from..<to {
+                        let range = lines[first + k]
+                        out.value[k] = Result { () throws(InputError) -> ParsedLine? in
+                            try EventLineParser.parse(UnsafeRawBufferPointer(rebasing: raw.value[range]))
+                        }
+                    }
+                }
+            }
+        }
+        return parsed
     }
 }
 

@@ -395,16 +395,6 @@ struct BulkRecords {
             var order: [Int32] = []
         }
 
-        /// One campaign of a fold that deferred its metrics, whole: its contacts and its
-        /// timing entries in one part.
-        static func campaign(_ entry: Projector.CampaignEntry, writer: inout DomainByteWriter) -> Campaign {
-            var (part, pending) = contacts(entry, writer: &writer)
-            let timed = timings(entry, pending)
-            part.timings = timed.timings
-            part.fingerprint.add(timed.fingerprint)
-            return part
-        }
-
         /// The contacts of one campaign of a fold that deferred its metrics, and its timing
         /// entries to encode later: each contact's contribution is counted here, once, from its
         /// final fold. Contacts are encoded in id order (the order of their keys). `writer` is

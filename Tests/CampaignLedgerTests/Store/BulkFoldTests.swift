@@ -23,9 +23,17 @@ import Testing
         return encode(projector)
     }
 
+    /// Each campaign of `projector` as one part: its contacts and its timing entries (the bulk
+    /// phase hands them over as two steps).
     func encode(_ projector: Projector) -> [BulkRecords.Part.Campaign] {
         var writer = DomainByteWriter()
-        return projector.campaigns.map { BulkRecords.Part.campaign($0, writer: &writer) }
+        return projector.campaigns.map { entry in
+            var (part, pending) = BulkRecords.Part.contacts(entry, writer: &writer)
+            let timed = BulkRecords.Part.timings(entry, pending)
+            part.timings = timed.timings
+            part.fingerprint.add(timed.fingerprint)
+            return part
+        }
     }
 
     /// Every record of a build made from the parts of every share, per database (campaigns,
