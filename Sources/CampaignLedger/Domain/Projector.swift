@@ -22,7 +22,8 @@ public struct Projector: Sendable {
     public private(set) var position: UInt64 = 0
 
     /// Whether campaign metrics (and exact timings) follow every report (`true`), or are left
-    /// empty for `BulkRecords.Part` to count once per contact, from its final fold.
+    /// empty for `CampaignShareRecords.encodeContacts` to count once per contact, from its final
+    /// fold.
     let incremental: Bool
 
     /// The share of the contacts this fold keeps: those whose id hashes to `index` modulo

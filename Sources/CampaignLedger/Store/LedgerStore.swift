@@ -1,5 +1,6 @@
 import Foundation
 import LMDB
+import Synchronization
 
 /// The head of the log: its last position, that event's recordedAt and chain hash.
 public struct LogHead: Sendable, Hashable {
@@ -49,8 +50,8 @@ final class LedgerStore: Sendable {
     let path: String
     let isReadOnly: Bool
     /// Opened build databases, by build number.
-    private let storages = Locked<[UInt32: BuildStorage]>([:])
-    private let customDatabases = Locked<[UInt32: Database]>([:])
+    private let storages = Mutex<[UInt32: BuildStorage]>([:])
+    private let customDatabases = Mutex<[UInt32: Database]>([:])
     /// The custom projections this process maintains, by name.
     let customProjections: [String: any LedgerProjection]
 
@@ -457,64 +458,5 @@ final class LedgerStore: Sendable {
             return true
         }
         return out
-    }
-}
-
-/// Thrown inside an append transaction when a build became ready in another process and its
-/// databases are not open here yet: the append is retried after opening them.
-struct MissingStorage: Error {
-    let number: UInt32
-}
-
-/// A value guarded by a mutex.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}
-
-/// A skipped re-delivery, kept in the side record `redeliveries` (domain.md §5): not in the log.
-struct Redelivery: Sendable, Hashable {
-    var sequence: UInt64
-    var id: String
-    /// The position of the event it repeats.
-    var repeats: UInt64
-    /// The highest position appended before it was received.
-    var after: UInt64
-    var receivedMicros: Int64
-
-    var bytes: [UInt8] {
-        [1] + repeats.bigEndianBytes + after.bigEndianBytes + receivedMicros.bigEndianBytes + Array(id.utf8)
-    }
-
-    init(sequence: UInt64, id: String, repeats: UInt64, after: UInt64, receivedMicros: Int64) {
-        self.sequence = sequence
-        self.id = id
-        self.repeats = repeats
-        self.after = after
-        self.receivedMicros = receivedMicros
-    }
-
-    init?(_ b: UnsafeRawBufferPointer, sequence: UInt64 = 0) {
-        guard b.count >= 25, b[0] == 1 else { return nil }
-        repeats = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: b[1...]))!
-        after = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: b[9...]))!
-        receivedMicros = Int64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: b[17...]))!
-        id = String(decoding: UnsafeRawBufferPointer(rebasing: b[25...]), as: UTF8.self)
-        self.sequence = sequence
-    }
-}
-
-/// Wall-clock time in microseconds since 1970 (UTC).
-enum Clock {
-    static func nowMicros() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
     }
 }

@@ -17,7 +17,7 @@ import Testing
 
     /// A share's fold, encoded campaign by campaign (in the order created), as a share of the
     /// bulk phase encodes it.
-    func part(_ events: [RecordedEvent], _ share: Projector.Share) -> [BulkRecords.Part.Campaign] {
+    func part(_ events: [RecordedEvent], _ share: Projector.Share) -> [CampaignShareRecords] {
         var projector = Projector(deferringMetrics: true, share: share)
         for e in events { projector.apply(e) }
         return encode(projector)
@@ -25,11 +25,11 @@ import Testing
 
     /// Each campaign of `projector` as one part: its contacts and its timing entries (the bulk
     /// phase hands them over as two steps).
-    func encode(_ projector: Projector) -> [BulkRecords.Part.Campaign] {
+    func encode(_ projector: Projector) -> [CampaignShareRecords] {
         var writer = DomainByteWriter()
         return projector.campaigns.map { entry in
-            var (part, pending) = BulkRecords.Part.contacts(entry, writer: &writer)
-            let timed = BulkRecords.Part.timings(entry, pending)
+            var (part, pending) = CampaignShareRecords.encodeContacts(entry, writer: &writer)
+            let timed = CampaignShareRecords.encodeTimings(entry, pending)
             part.timings = timed.timings
             part.fingerprint.add(timed.fingerprint)
             return part
@@ -38,15 +38,15 @@ import Testing
 
     /// Every record of a build made from the parts of every share, per database (campaigns,
     /// contacts, timings), and the fingerprint: what the bulk phase writes.
-    func whole(_ parts: [[BulkRecords.Part.Campaign]]) -> (lists: [[Record]], fingerprint: Fingerprint) {
+    func whole(_ parts: [[CampaignShareRecords]]) -> (lists: [[Record]], fingerprint: Fingerprint) {
         let first = parts[0]
-        let campaigns = BulkRecords(aggregates: first.indices.map { i in
-            (first[i].id, BulkRecords.Part.aggregate(of: parts.map { $0[i] })!)
+        let campaigns = KeyOrderedRecords(aggregates: first.indices.map { i in
+            (first[i].id, CampaignShareRecords.mergedAggregate(of: parts.map { $0[i] })!)
         })
         var lists = materialized(campaigns)
         var fingerprint = campaigns.fingerprint
-        for i in BulkRecords.Part.writeOrder(first.map(\.id)) {
-            let records = BulkRecords(campaign: parts.map { $0[i] })
+        for i in KeyOrderedRecords.campaignWriteOrder(first.map(\.id)) {
+            let records = KeyOrderedRecords(campaign: parts.map { $0[i] })
             let more = materialized(records)
             for d in lists.indices { lists[d] += more[d] }
             fingerprint.add(records.fingerprint)
@@ -56,7 +56,7 @@ import Testing
 
     typealias Record = (key: [UInt8], value: [UInt8])
 
-    func materialized(_ r: BulkRecords) -> [[Record]] {
+    func materialized(_ r: KeyOrderedRecords) -> [[Record]] {
         r.lists.map { $0.map { (Array(r.key($0)), Array(r.value($0))) } }
     }
 

@@ -1,0 +1,210 @@
+import Foundation
+import LMDB
+
+extension Ledger {
+    /// The bulk phase of a built-in rebuild: reads the log up to the current head sequentially,
+    /// each record in place; folds it in memory (heap grows with contacts, not events), in
+    /// parallel on `shares` threads, each folding a share of the contacts; and writes every
+    /// database of the build in key order, with `MDB_APPEND`, in transactions of at most 50 000
+    /// records. The checkpoint is set only by the last of them, so an interrupted bulk phase
+    /// starts over.
+    ///
+    /// This thread reads the log once and sends each record to the share that owns its contact;
+    /// once the shares have folded everything, each encodes its campaigns' contacts in the order
+    /// they are written, then their timing entries, and hands each step over; this thread merges
+    /// a step's records from every share as soon as all have handed it over, and writes them
+    /// while the shares encode the next.
+    func bulkLoad(
+        _ number: UInt32, chunk: Int, shares: Int, progress: ((BuildProgress) throws -> Void)?
+    ) throws {
+        let storage = try store.storage(number)
+        let head = try store.head().position
+        let started = DispatchTime.now().uptimeNanoseconds
+        let store = self.store
+        let handoff = EncodedCampaignHandoff(shares: shares)
+        let queues = (0..<shares).map { _ in ShareRecordQueue(batches: 4) }
+        /// Folds one share of the contacts from its queue, then encodes its campaigns in write order.
+        @Sendable func fold(_ share: Int) throws {
+            var projector = Projector(deferringMetrics: true)
+            let queue = queues[share]
+            defer { queue.stop() }
+            while let batch = queue.receive() {
+                defer { queue.recycle(batch) }
+                try batch.bytes.withUnsafeBytes { all in
+                    var start = 0
+                    for end in batch.ends {
+                        let record = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                        start = end
+                        let view: RecordView
+                        do {
+                            view = try RecordView(record, checking: .foldedTexts)
+                        } catch {
+                            let position = record.count >= 10 ? UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: record[2..<10])) ?? 0 : 0
+                            throw LedgerError.corrupted("the event at position \(position) does not decode (\(error))")
+                        }
+                        projector.apply(view)
+                    }
+                }
+            }
+            guard !handoff.isStopped else { return }
+            var campaigns = projector.campaigns
+            projector = Projector()  // the folds live in `campaigns` alone, freed one campaign at a time
+            let order = KeyOrderedRecords.campaignWriteOrder(campaigns.map(\.id))
+            handoff.setWriteOrder(order)
+            // Every campaign's contacts, then every campaign's timing entries (steps 0..<n, then
+            // n..<2n, the order they are written in): what is left to write once the shares are
+            // done is the last campaign's timing entries, not a whole campaign.
+            var writer = DomainByteWriter(capacity: 256)
+            var pending: [Int: PendingTimingEntries] = [:]
+            for (step, k) in order.enumerated() where !handoff.isStopped {
+                let (records, timings) = CampaignShareRecords.encodeContacts(campaigns[k], writer: &writer)
+                handoff.publish(step, share: share, records)
+                campaigns[k].forgetFolds()
+                pending[k] = timings
+            }
+            for (step, k) in order.enumerated() where !handoff.isStopped {
+                guard let timings = pending.removeValue(forKey: k) else { break }
+                handoff.publish(order.count + step, share: share, CampaignShareRecords.encodeTimings(campaigns[k], timings))
+                campaigns[k].forgetContacts()
+            }
+        }
+        // Threads of their own, not Dispatch's pool: a caller in Swift concurrency (whose
+        // executor on Linux is that pool, as wide as the cores) blocks one of its threads while it
+        // writes, and the shares would then take turns on the rest.
+        let group = DispatchGroup()
+        for share in 0..<shares {
+            group.enter()
+            let thread = Thread {
+                do { try fold(share) } catch { handoff.fail(error) }
+                group.leave()
+            }
+            thread.name = "ledger rebuild share \(share)"
+            thread.start()
+        }
+        defer {
+            handoff.stop()  // on an error here, the shares stop at their next batch or campaign
+            for queue in queues { queue.close() }
+            group.wait()
+        }
+        let tick = {
+            let checkpoint = handoff.checkpoint
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            try progress?(BuildProgress(
+                build: Int(number), checkpoint: checkpoint, head: head,
+                eventsPerSecond: Double(checkpoint) / max(elapsed, 1e-9)))
+        }
+        // This thread reads the log once, in read transactions of `max(chunk, 100 000)` records,
+        // and sends each record to the share that owns its contact (a record without a contact,
+        // such as a campaign's lifecycle, to every share), copied into batches the shares hand
+        // back when folded.
+        do {
+            var batches = try queues.map { try $0.emptyBatch() ?? { throw handoff.failure }() }
+            func route(_ record: UnsafeRawBufferPointer, to share: Int) throws {
+                batches[share].add(record)
+                guard batches[share].isFull else { return }
+                queues[share].send(batches[share])
+                batches[share] = try queues[share].emptyBatch() ?? { throw handoff.failure }()
+            }
+            var next: UInt64 = 1
+            while next <= head {
+                let limit = max(chunk, 100_000)
+                var count = 0
+                try store.environment.read { txn in
+                    try txn.forEach(store.layout.events, from: next.bigEndianBytes) { key, value in
+                        guard let position = UInt64(bigEndianBytes: key), position <= head else { return false }
+                        guard position == next else {
+                            throw LedgerError.corrupted("position \(next) is missing from the log")
+                        }
+                        next += 1
+                        count += 1
+                        if shares > 1, let contact = RecordView.contactBytes(value) {
+                            try route(value, to: Projector.Share.owner(of: contact, count: shares))
+                        } else {
+                            for share in 0..<shares { try route(value, to: share) }
+                        }
+                        return count < limit
+                    }
+                }
+                if count == 0 && next <= head { throw LedgerError.corrupted("position \(next) is missing from the log") }
+                handoff.read(upTo: next - 1)
+                try tick()
+            }
+            for share in 0..<shares {
+                queues[share].send(batches[share])
+                queues[share].close()
+            }
+        } catch {
+            handoff.fail(error)
+        }
+        let order = try handoff.order(tick: tick)
+        let folded = DispatchTime.now().uptimeNanoseconds
+        let databases = [storage.campaigns, storage.contacts, storage.timings]
+        var fingerprint = Fingerprint()
+        var aggregates: [(id: String, aggregate: CampaignAggregate)] = []
+        var written = 0
+        /// The step being written (a campaign's contacts, or its timing entries: see `fold`),
+        /// and where in its lists (contacts, then timings; one of them is empty).
+        var current = KeyOrderedRecords()
+        var at = (database: 1, index: 0)
+        var taken = 0
+        let steps = 2 * order.count
+        func take(_ runs: [CampaignShareRecords]) {
+            if let aggregate = CampaignShareRecords.mergedAggregate(of: runs) { aggregates.append((runs[0].id, aggregate)) }
+            current = KeyOrderedRecords(campaign: runs)
+            fingerprint.add(current.fingerprint)
+            at = (1, 0)
+            taken += 1
+        }
+        var first = true
+        while true {
+            // Wait (outside any transaction) for the next step when the current one is written.
+            if at.database == databases.count {
+                guard taken < steps else { break }
+                take(try handoff.take(taken, tick: tick))
+            }
+            try store.environment.write { txn in
+                if first {  // a bulk phase interrupted earlier may have left records
+                    for db in databases { try txn.clear(db) }
+                    first = false
+                }
+                var budget = 50_000
+                while budget > 0 {
+                    if at.database == databases.count {
+                        // Go on in this transaction with the next step only if it is ready.
+                        guard taken < steps, let runs = try handoff.poll(taken) else { break }
+                        take(runs)
+                    }
+                    try current.lists[at.database].withUnsafeBufferPointer { list in
+                        let end = min(list.count, at.index + budget)
+                        try txn.withCursor(databases[at.database]) { cursor in
+                            for ref in list[at.index..<end] {
+                                try cursor.put(current.key(ref), current.value(ref), flags: .append)
+                            }
+                        }
+                        budget -= end - at.index
+                        written += end - at.index
+                        at = end == list.count ? (at.database + 1, 0) : (at.database, end)
+                    }
+                }
+            }
+        }
+        current = KeyOrderedRecords()
+        let campaignRecords = KeyOrderedRecords(aggregates: aggregates)
+        fingerprint.add(campaignRecords.fingerprint)
+        try store.environment.write { txn in
+            for ref in campaignRecords.lists[0] {
+                try txn.put(storage.campaigns, campaignRecords.key(ref), campaignRecords.value(ref), flags: .append)
+            }
+            guard var info = try store.buildInfo(number, txn) else {
+                throw LedgerError.notFound("build \(number) was dropped meanwhile")
+            }
+            info.checkpoint = head
+            info.fingerprint = fingerprint
+            try txn.put(store.layout.builds, number.bigEndianBytes, info.bytes)
+        }
+        written += campaignRecords.lists[0].count
+        func ms(_ from: UInt64, _ to: UInt64) -> String { "\((to - from) / 1_000_000) ms" }
+        configuration.logger.info(
+            "bulk phase of build \(number): \(head) events folded in \(ms(started, folded)) by \(shares) threads, \(written) records encoded and written in \(ms(folded, DispatchTime.now().uptimeNanoseconds)) more")
+    }
+}
