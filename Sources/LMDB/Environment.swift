@@ -1,4 +1,5 @@
 internal import CLMDB
+internal import Synchronization
 #if canImport(Glibc)
     internal import Glibc
 #endif
@@ -42,8 +43,9 @@ public final class Environment: @unchecked Sendable {
     public let options: Options
     private let gate = Gate()
     private var identity: FileIdentity?
-    private let databasesLock = Mutex()
-    private var databases: [String: Database] = [:]
+    /// The named databases opened so far, by name; locked while databases are opened, so each is
+    /// opened once.
+    private let databases = Mutex<[String: Database]>([:])
 
     /// Opens the environment at `path`, or returns the one this process already has open for
     /// the same directory (keyed by device and inode): LMDB forbids opening one twice in a process.
@@ -97,8 +99,14 @@ public final class Environment: @unchecked Sendable {
     /// Opens (and with `create`, creates) named databases in one transaction. Opening is cheap
     /// and idempotent; the handles stay valid while the environment is open.
     public func openDatabases(_ names: [String], create: Bool) throws(LMDBError) -> [Database] {
-        databasesLock.lock()
-        defer { databasesLock.unlock() }
+        try databases.withLock { (databases) throws(LMDBError) -> [Database] in
+            try openDatabases(names, create: create, known: &databases)
+        }
+    }
+
+    private func openDatabases(
+        _ names: [String], create: Bool, known databases: inout [String: Database]
+    ) throws(LMDBError) -> [Database] {
         if names.allSatisfy({ databases[$0] != nil }) { return names.map { databases[$0]! } }
         let writable = create && !options.readOnly
         gate.enterShared()
@@ -280,28 +288,27 @@ public final class Environment: @unchecked Sendable {
 }
 
 /// A process-wide registry of open environments keyed by the directory's device and inode.
-private final class Registry: @unchecked Sendable {
+private final class Registry: Sendable {
     static let shared = Registry()
-    private let lock = Mutex()
     private final class WeakBox { weak var environment: Environment? ; init(_ e: Environment) { environment = e } }
-    private var open: [FileIdentity: WeakBox] = [:]
+    private let open = Mutex<[FileIdentity: WeakBox]>([:])
 
     func openOrReuse(
         _ id: FileIdentity, make: () throws(LMDBError) -> Environment
     ) throws(LMDBError) -> Environment {
-        lock.lock()
-        defer { lock.unlock() }
-        if let existing = open[id]?.environment { return existing }
-        let environment = try make()
-        open[id] = WeakBox(environment)
-        return environment
+        try open.withLock { (open) throws(LMDBError) -> Environment in
+            if let existing = open[id]?.environment { return existing }
+            let environment = try make()
+            open[id] = WeakBox(environment)
+            return environment
+        }
     }
 
     func forget(_ id: FileIdentity, _ environment: Environment) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let box = open[id], box.environment == nil || box.environment === environment {
-            open[id] = nil
+        open.withLock { open in
+            if let box = open[id], box.environment == nil || box.environment === environment {
+                open[id] = nil
+            }
         }
     }
 }
@@ -319,22 +326,12 @@ struct FileIdentity: Hashable, Sendable {
     }
 }
 
-/// A plain pthread mutex.
-final class Mutex: @unchecked Sendable {
-    private var m = pthread_mutex_t()
-    init() { pthread_mutex_init(&m, nil) }
-    deinit { pthread_mutex_destroy(&m) }
-    func lock() { pthread_mutex_lock(&m) }
-    func unlock() { pthread_mutex_unlock(&m) }
-}
-
 /// Shared for every transaction, exclusive for changing the map size (LMDB requires that no
 /// transaction of the process is active then); also remembers which thread holds the write
 /// transaction, to catch a nested write before it deadlocks.
 final class Gate: @unchecked Sendable {
     private var rw = pthread_rwlock_t()
-    private let writerLock = Mutex()
-    private var writer: pthread_t?
+    private let writer = Mutex<pthread_t?>(nil)
 
     init() { pthread_rwlock_init(&rw, nil) }
     deinit { pthread_rwlock_destroy(&rw) }
@@ -343,16 +340,14 @@ final class Gate: @unchecked Sendable {
     func enterExclusive() { pthread_rwlock_wrlock(&rw) }
     func leaveExclusive() { pthread_rwlock_unlock(&rw) }
 
-    func setWriter(_ thread: pthread_t?) {
-        writerLock.lock()
-        writer = thread
-        writerLock.unlock()
+    func setWriter(_ thread: sending pthread_t?) {
+        writer.withLock { $0 = thread }
     }
 
-    func isWriter(_ thread: pthread_t) -> Bool {
-        writerLock.lock()
-        defer { writerLock.unlock() }
-        guard let writer else { return false }
-        return pthread_equal(writer, thread) != 0
+    func isWriter(_ thread: sending pthread_t) -> Bool {
+        writer.withLock { writer in
+            guard let writer else { return false }
+            return pthread_equal(writer, thread) != 0
+        }
     }
 }
