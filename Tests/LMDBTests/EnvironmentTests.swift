@@ -228,7 +228,7 @@ final class Counter: @unchecked Sendable {
     var value: Int { lock.withLock { count } }
 }
 
-/// Issue #7, resource hygiene: a process killed while it holds a read transaction leaves its
+/// Resource hygiene: a process killed while it holds a read transaction leaves its
 /// reader slot in `lock.mdb`; the next process to open the store clears it (`mdb_reader_check`).
 /// (When no other process has the store open, LMDB resets the whole reader table on open, so this
 /// process keeps it open throughout.)

@@ -50,7 +50,7 @@ final class SmallDisk {
     }
 }
 
-/// Issue #7, full disk (DESIGN.md §7): a ledger on a small tmpfs that fills up refuses appends
+/// Full disk (DESIGN.md §7): a ledger on a small tmpfs that fills up refuses appends
 /// with one clear line and exit 69, loses nothing committed, and appends again once space is
 /// freed. The map (address space) is another matter: it grows by itself (LMDBTests).
 @Suite(.enabled(if: SmallDisk.canMount, "needs root and permission to mount a tmpfs"), .serialized)

@@ -16,7 +16,7 @@ enum Harness {
     }
 }
 
-/// Issue #7, reduced versions of `tools/crash_test.py` and `tools/concurrency_test.py`
+/// Reduced versions of `tools/crash_test.py` and `tools/concurrency_test.py`
 /// (docs/reliability.md has the long runs).
 @Suite(.enabled(if: Harness.python != nil, "needs python3"), .serialized)
 struct CLIReliabilityTests {

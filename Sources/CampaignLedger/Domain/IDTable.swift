@@ -7,7 +7,7 @@ import Darwin
 /// Interns ids (UTF-8 byte strings) as dense slots 0, 1, 2, … in the order first inserted, and
 /// finds an id's slot from its bytes without making a `String` of them: a fold reading records in
 /// place looks up a contact per event, and a `String` per lookup (a heap copy for ids over 15
-/// bytes, plus a SipHash) was the largest cost of a rebuild.
+/// bytes, plus a SipHash) would be the largest cost of a rebuild.
 ///
 /// Open addressing with linear probing over a power-of-two table of slot numbers; the ids' bytes
 /// live in one growing array. The hash is seeded per table, so crafted ids cannot be chosen to

@@ -1,7 +1,7 @@
 /// An array kept in segments of at most `segmentSize` elements, so that appending never moves
 /// the elements already there. A campaign's contact folds live in one: a plain array doubling to
 /// hundreds of thousands of folds copies them all at each doubling and touches twice their memory
-/// (fresh pages, each a page fault), which cost a rebuild's bulk phase more than folding them.
+/// (fresh pages, each a page fault), which costs a rebuild's bulk phase more than folding them.
 /// Subscripts read and modify in place.
 struct SegmentedArray<Element>: RandomAccessCollection {
     static var segmentShift: Int { 12 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import CampaignLedger
 
-/// Issue #7, hostile input: seeded mutation fuzzing of the JSON Lines importer and of the stored
+/// Hostile input: seeded mutation fuzzing of the JSON Lines importer and of the stored
 /// event record decoder. Inputs repeat exactly for a seed. `LEDGER_FUZZ_SCALE=N` multiplies the
 /// number of inputs and `LEDGER_FUZZ_SEED` changes the seed (`tools/fuzz.sh` runs long ones);
 /// a crash or hang of the test process is the failure these look for.

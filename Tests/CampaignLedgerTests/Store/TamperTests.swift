@@ -3,7 +3,7 @@ import LMDB
 import Testing
 @testable import CampaignLedger
 
-/// Issue #7, tampering (DESIGN.md §7): someone with write access to the LMDB file changes a
+/// Tampering (DESIGN.md §7): someone with write access to the LMDB file changes a
 /// byte of an event, deletes one, or swaps two; `verify` must fail and name the first position
 /// that no longer holds. Each test edits the `events` database directly through LMDB, as an
 /// attacker with `mdb_load` or Python's `lmdb` would.
