@@ -15,8 +15,8 @@ public enum DomainDecodingError: Error, Sendable, Hashable {
 /// varints and length-prefixed UTF-8 strings (docs/format.md describes each record's layout).
 ///
 /// Writes into a buffer it owns (noncopyable, freed when it ends): a rebuild encodes hundreds of
-/// thousands of folds, and an array's uniqueness and capacity checks on every byte were a fifth
-/// of the encoding.
+/// thousands of folds, and an array would check its uniqueness and capacity on every byte (a
+/// large share of the encoding).
 struct DomainByteWriter: ~Copyable {
     private var base: UnsafeMutableRawPointer
     private var capacity: Int
