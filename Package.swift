@@ -1,18 +1,27 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Every Swift target, tests included, builds with these: `any` spelled on existentials, imports
+// internal unless marked `public import`, and a member visible only where its module is imported.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
     name: "campaign-ledger",
     platforms: [.macOS(.v15)],
     products: [
+        // What an embedder adds: the ledger alone.
         .library(name: "CampaignLedger", targets: ["CampaignLedger"]),
+        // Each its own product, for whoever wants it besides the ledger: the demo history
+        // generator, the HTML report, and the process memory setting of an executable. The
+        // benchmark package (tools/bench), which sees only products, uses the first and last.
+        .library(name: "CampaignLedgerDemo", targets: ["CampaignLedgerDemo"]),
+        .library(name: "CampaignLedgerReport", targets: ["CampaignLedgerReport"]),
+        .library(name: "ProcessTuning", targets: ["ProcessTuning"]),
         .executable(name: "ledger", targets: ["LedgerCLI"]),
-        .executable(name: "ledger-bench", targets: ["LedgerBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,42 +58,70 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A deterministic, realistic history generator (`ledger demo`, tests, the benchmark).
+        .target(
+            name: "CampaignLedgerDemo",
+            dependencies: ["CampaignLedger"],
+            swiftSettings: strict
+        ),
+        // The self-contained HTML campaign report (`ledger report`).
+        .target(
+            name: "CampaignLedgerReport",
+            dependencies: ["CampaignLedger"],
+            swiftSettings: strict
+        ),
+        // glibc's <malloc.h>, which Swift's Glibc module leaves out.
+        .systemLibrary(name: "CMalloc"),
+        // Process-wide settings an executable applies at start (glibc's malloc); not the library's.
+        .target(
+            name: "ProcessTuning",
+            dependencies: ["CMalloc"],
+            swiftSettings: strict
+        ),
         // The `ledger` command: a thin client of the library.
         .executableTarget(
             name: "LedgerCLI",
             dependencies: [
                 "CampaignLedger",
+                "CampaignLedgerDemo",
+                "CampaignLedgerReport",
+                "ProcessTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
-        // The benchmark's in-process measurements (tools/bench.sh runs it; docs/performance.md).
-        .executableTarget(
-            name: "LedgerBench",
-            dependencies: [
-                "CampaignLedger",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "LMDBTests",
-            dependencies: ["LMDB"]
+            dependencies: ["LMDB"],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "CampaignLedgerTests",
             dependencies: [
                 "CampaignLedger",
+                "CampaignLedgerDemo",
                 "LMDB",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CampaignLedgerDemoTests",
+            dependencies: ["CampaignLedgerDemo", "CampaignLedger"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CampaignLedgerReportTests",
+            dependencies: ["CampaignLedgerReport", "CampaignLedger"],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "LedgerCLITests",
-            dependencies: ["CampaignLedger"]
+            dependencies: ["CampaignLedger"],
+            swiftSettings: strict
         ),
     ]
 )

@@ -52,10 +52,10 @@ field() { grep -o "\"$1\":[0-9.e+-]*" "$2" | head -1 | cut -d: -f2; }
 say "building (release)"
 tools/setup.sh
 swift build -c release --product ledger >&2
-swift build -c release --product ledger-bench >&2
-bin=$(swift build -c release --show-bin-path)
-ledger=$bin/ledger
-lb=$bin/ledger-bench
+ledger=$(swift build -c release --show-bin-path)/ledger
+# The benchmark is a package of its own (tools/bench/Package.swift) on the root package by path.
+swift build -c release --package-path tools/bench >&2
+lb=$(swift build -c release --package-path tools/bench --show-bin-path)/ledger-bench
 gcc -O2 -Wall -o "$out/lmdb_baselines" tools/bench/lmdb_baselines.c -llmdb
 cbase=$out/lmdb_baselines
 

@@ -1,3 +1,3 @@
 // The declarations in include/CLedgerSupport.h are the whole module: what they declare is
-// glibc's and swift-crypto's.
+// swift-crypto's.
 #include "CLedgerSupport.h"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CampaignLedger
+import CampaignLedgerDemo
 import Foundation
 
 struct DemoCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import CampaignLedger
 import Foundation
+import ProcessTuning
 
 @main
 struct LedgerCommand: ParsableCommand {

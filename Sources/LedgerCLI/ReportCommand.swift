@@ -1,5 +1,6 @@
 import ArgumentParser
 import CampaignLedger
+import CampaignLedgerReport
 import Foundation
 
 struct ReportCommand: ParsableCommand {

@@ -6,12 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// glibc's `mallopt` and its parameters (ProcessMemory.swift): Swift's Glibc module leaves
-// <malloc.h> out.
-#if defined(__linux__) && __has_include(<malloc.h>)
-#include <malloc.h>
-#endif
-
 // One-shot SHA-256 of `len` bytes into `out` (32 bytes); returns `out`.
 //
 // This is BoringSSL's `SHA256`, which swift-crypto vendors with every symbol prefixed

@@ -1,5 +1,6 @@
 import Foundation
 import LMDB
+import Logging
 
 /// One projection build as `ledger projections list` shows it.
 public struct BuildSummary: Sendable, Hashable {

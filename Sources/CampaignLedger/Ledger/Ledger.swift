@@ -1,4 +1,5 @@
 import Foundation
+import LMDB
 public import Logging
 import Metrics
 

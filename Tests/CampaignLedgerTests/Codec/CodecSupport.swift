@@ -1,3 +1,4 @@
+import Foundation
 @testable import CampaignLedger
 
 /// SplitMix64: a small seeded generator so that random tests repeat exactly.

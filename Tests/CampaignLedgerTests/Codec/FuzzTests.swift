@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CampaignLedger
+import CampaignLedgerDemo
 
 /// Hostile input: seeded mutation fuzzing of the JSON Lines importer and of the stored
 /// event record decoder. Inputs repeat exactly for a seed. `LEDGER_FUZZ_SCALE=N` multiplies the

@@ -2,6 +2,7 @@ import Foundation
 import PropertyBased
 import Testing
 @testable import CampaignLedger
+import CampaignLedgerDemo
 
 /// The rebuild's bulk phase folds shares of the contacts in parallel, defers the metrics to the
 /// end, and looks contacts up by their bytes: each of these must give exactly the records of the

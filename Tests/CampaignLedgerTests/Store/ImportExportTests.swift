@@ -2,6 +2,7 @@ import Foundation
 import LMDB
 import Testing
 @testable import CampaignLedger
+import CampaignLedgerDemo
 
 @Suite struct ImportExportTests {
     let history = campaignStart + [

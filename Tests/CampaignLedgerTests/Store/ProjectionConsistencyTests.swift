@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CampaignLedger
+import CampaignLedgerDemo
 
 /// The inline projections, maintained event by event inside the append transactions, must equal
 /// the projections computed by folding the whole log from scratch — for realistic, messy

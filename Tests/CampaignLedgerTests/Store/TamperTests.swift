@@ -2,6 +2,7 @@ import Foundation
 import LMDB
 import Testing
 @testable import CampaignLedger
+import CampaignLedgerDemo
 
 /// Tampering (DESIGN.md §7): someone with write access to the LMDB file changes a
 /// byte of an event, deletes one, or swaps two; `verify` must fail and name the first position

@@ -1,3 +1,5 @@
+import CampaignLedger
+
 /// How one generated campaign's life goes, decided before it is simulated.
 struct CampaignPlan {
     enum Ending {

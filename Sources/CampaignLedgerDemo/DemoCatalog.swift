@@ -1,3 +1,5 @@
+import CampaignLedger
+
 /// The real-world vocabulary of the demo history: phone numbers as people upload them, provider
 /// error codes with their documented meanings, campaign themes and the people who act.
 enum DemoCatalog {

@@ -1,3 +1,5 @@
+import CampaignLedger
+
 /// One line of a generated campaign before it is put in arrival order: what happened (`at`) and
 /// when the ledger receives it (`arrival`), which for provider callbacks is later and sometimes
 /// much later. A re-delivery points at the event it repeats and is written as the same text.

@@ -1,3 +1,4 @@
+import CampaignLedger
 import Foundation
 
 // Small helpers that draw the report's charts as inline SVG text. Everything is drawn in a fixed

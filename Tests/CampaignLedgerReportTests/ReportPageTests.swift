@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import CampaignLedger
+import CampaignLedger
+@testable import CampaignLedgerReport
 
 // The report page's structure, checked against histories written by hand; every expected value
 // below is worked out from the history's comment, not from the code under test.

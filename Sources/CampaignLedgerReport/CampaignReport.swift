@@ -1,3 +1,4 @@
+public import CampaignLedger
 import Foundation
 
 /// One self-contained HTML page about a campaign, for a person investigating it (`ledger report`,

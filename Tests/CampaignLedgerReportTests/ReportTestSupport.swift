@@ -1,11 +1,17 @@
 import Foundation
-@testable import CampaignLedger
+import CampaignLedger
+@testable import CampaignLedgerReport
 
 /// A fresh ledger holding `lines` (JSON Lines written by hand in the tests); fails the test when
 /// a line is rejected, so a typo in a history cannot pass silently.
+///
+/// The store's directory is removed as soon as the ledger has it open: the ledger keeps its
+/// files open and mapped, so it works on to the end of the test and leaves nothing behind.
 func reportLedger(_ lines: [String]) throws -> Ledger {
-    let ledger = try makeLedger()
-    let summary = try ledger.importLines(jsonl(lines))
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-report-test-\(UUID().uuidString)").path
+    let ledger = try Ledger(.init(path: path))
+    try FileManager.default.removeItem(atPath: path)
+    let summary = try ledger.importLines(Array((lines.joined(separator: "\n") + "\n").utf8))
     guard summary.rejected.isEmpty else {
         let first = summary.rejected[0]
         throw LedgerError.usage("test history line \(first.line) rejected: \(first.field): \(first.message)")

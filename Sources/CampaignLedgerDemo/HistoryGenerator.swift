@@ -1,3 +1,5 @@
+public import CampaignLedger
+
 /// A deterministic, realistic campaign history as JSON Lines (interchange.md §1), for `ledger
 /// demo`, benchmarks and tests.
 ///

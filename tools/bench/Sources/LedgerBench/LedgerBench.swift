@@ -1,6 +1,7 @@
 import ArgumentParser
 import CampaignLedger
 import Foundation
+import ProcessTuning
 
 /// `ledger-bench`: the in-process half of the benchmark (`tools/bench.sh` runs it together with
 /// the `ledger` command, the C baselines and the Python peer; docs/performance.md). Each

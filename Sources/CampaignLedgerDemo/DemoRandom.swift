@@ -1,3 +1,5 @@
+import CampaignLedger
+
 /// The demo history's random source: xoshiro256** seeded through SplitMix64.
 ///
 /// Everything here is integer or exactly-rounded IEEE arithmetic, so one seed gives the same

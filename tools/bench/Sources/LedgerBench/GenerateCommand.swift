@@ -1,5 +1,6 @@
 import ArgumentParser
 import CampaignLedger
+import CampaignLedgerDemo
 import Foundation
 
 /// Writes the benchmark's trace: a `HistoryGenerator` history of about `--events` events.

@@ -1,3 +1,5 @@
+import CampaignLedger
+
 /// Simulates one campaign: the admin's lifecycle commands, the sender or dialer working through
 /// the contacts, and the provider callbacks, each event with the time it happened and the time
 /// the ledger receives it. Every line it makes is valid in arrival order (domain.md §5).

@@ -1,3 +1,5 @@
+import CampaignLedger
+
 /// How a source spells a time. Every spelling is valid RFC 3339 (interchange.md §1); a history
 /// mixes them because real sources do: admin consoles in Prague write `+01:00`, WhatsApp
 /// webhooks carry whole seconds, dialers write microseconds.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import CampaignLedger
+import CampaignLedger
+@testable import CampaignLedgerDemo
 
 /// A history big enough to show every kind of mess, small enough for a debug build.
 private let sample = HistoryGenerator(seed: 7, campaigns: 8, contactsPerCampaign: 150).lines()

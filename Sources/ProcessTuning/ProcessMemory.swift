@@ -1,8 +1,9 @@
-import CLedgerSupport
+import CMalloc
 
-/// Process-wide memory settings for a process that rebuilds. The `ledger` command applies them
-/// when it starts; a service that rebuilds in process may call `keepFreedMemoryForReuse()` at
-/// its start too. The library never changes them on its own: they are the whole process's.
+/// Process-wide memory settings for a process that rebuilds. The `ledger` command and the
+/// benchmark apply them when they start; a service that rebuilds in process may call
+/// `keepFreedMemoryForReuse()` at its start too. They are the whole process's, so they live
+/// here, beside the library rather than in it: the library never changes them.
 public enum ProcessMemory {
     /// Has glibc's malloc keep the memory it is given back, for reuse, rather than returning it
     /// to the system at once: blocks up to 32 MiB come from its heaps (instead of a mapping of
