@@ -1,3 +1,5 @@
+import LMDB
+
 /// One campaign's records as one share of the bulk phase encoded them (each share encodes its
 /// own campaigns, in parallel; `KeyOrderedRecords(campaign:)` merges a campaign's records of every
 /// share): first its contacts (`encodeContacts`), then, separately, its timing entries

@@ -1,5 +1,6 @@
 import Foundation
 import LMDB
+import Logging
 
 extension Ledger {
     /// The bulk phase of a built-in rebuild: reads the log up to the current head sequentially,

@@ -1,4 +1,5 @@
 import LMDB
+import Logging
 
 extension Ledger {
     /// Gives every registered custom projection a build with its current rules: a new one is

@@ -1,3 +1,5 @@
+import LMDB
+
 /// What the `builds` database says of one projection build (docs/format.md).
 struct BuildInfo: Sendable, Hashable {
     enum Status: UInt8, Sendable {

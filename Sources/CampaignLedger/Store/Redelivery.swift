@@ -1,3 +1,5 @@
+import LMDB
+
 /// A skipped re-delivery, kept in the side record `redeliveries` (domain.md §5): not in the log.
 struct Redelivery: Sendable, Hashable {
     var sequence: UInt64
