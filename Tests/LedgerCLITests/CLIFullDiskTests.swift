@@ -44,8 +44,7 @@ final class SmallDisk {
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = arguments
         p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return -1 }
-        p.waitUntilExit()
+        guard (try? p.run()) != nil, (try? p.waitForExit(within: 60, tool)) != nil else { return -1 }
         return p.terminationStatus
     }
 }
@@ -53,7 +52,7 @@ final class SmallDisk {
 /// Issue #7, full disk (DESIGN.md §7): a ledger on a small tmpfs that fills up refuses appends
 /// with one clear line and exit 69, loses nothing committed, and appends again once space is
 /// freed. The map (address space) is another matter: it grows by itself (LMDBTests).
-@Suite(.enabled(if: SmallDisk.canMount, "needs root and permission to mount a tmpfs"), .serialized)
+@Suite(.enabled(if: SmallDisk.canMount, "needs root and permission to mount a tmpfs"), .serialized, .timeLimit(.minutes(10)))
 struct CLIFullDiskTests {
     /// A `contact.added` with a 30 KiB `meta`: each needs several new pages, so the file must grow.
     static func bigEvent(_ n: Int) -> String {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Exit statuses of interchange.md §4.
-@Suite struct CLIExitCodes {
+@Suite(.timeLimit(.minutes(10))) struct CLIExitCodes {
     @Test func queriesOnAMissingStoreExit2AndCreateNothing() throws {
         let dir = try TempDir()
         let missing = dir.at("nothing-here")
@@ -95,7 +95,7 @@ import Testing
     }
 }
 
-@Suite struct CLIImport {
+@Suite(.timeLimit(.minutes(10))) struct CLIImport {
     @Test func skipInvalidWritesRejectsWithTheExactText() throws {
         let dir = try TempDir()
         let bad1 = #"{"type": "contact.added",   "campaign":"spring", "contact":"ä-1", "address":"+420 601", "at":"soon"}"#
@@ -166,7 +166,7 @@ import Testing
 }
 
 /// Where the store is: --store, else $LEDGER_STORE, else ./ledger.lmdb.
-@Suite struct CLIStoreResolution {
+@Suite(.timeLimit(.minutes(10))) struct CLIStoreResolution {
     @Test func environmentVariableIsUsedAndStoreOptionWins() throws {
         let dir = try TempDir()
         let file = try dir.write("h.jsonl", Fixture.text)
@@ -194,7 +194,7 @@ import Testing
     }
 }
 
-@Suite struct CLIAppend {
+@Suite(.timeLimit(.minutes(10))) struct CLIAppend {
     @Test func appendPrintsPositionThenDuplicate() throws {
         let (keep, store) = try Fixture.importedStore()
         defer { withExtendedLifetime(keep) {} }
