@@ -51,7 +51,7 @@ public final class Environment: @unchecked Sendable {
     /// the same directory (keyed by device and inode): LMDB forbids opening one twice in a process.
     public static func open(path: String, options: Options = Options()) throws(LMDBError) -> Environment {
         if options.create && !options.readOnly {
-            if mkdir(path, 0o755) != 0 && errno != EEXIST { throw LMDBError(code: errno) }
+            if mkdir(path, 0o755) != 0 && errno != EEXIST { try check(errno) }
         }
         let id = try FileIdentity(path: path)
         return try Registry.shared.openOrReuse(id) { () throws(LMDBError) in
@@ -62,9 +62,9 @@ public final class Environment: @unchecked Sendable {
     }
 
     private init(path: String, options: Options) throws(LMDBError) {
-        var env: OpaquePointer?
-        try check(mdb_env_create(&env))
-        guard let env else { throw LMDBError(code: ENOMEM) }
+        var created: OpaquePointer?
+        try check(mdb_env_create(&created))
+        let env = created!  // set whenever mdb_env_create returns 0
         do {
             try check(mdb_env_set_maxdbs(env, options.maxDatabases))
             try check(mdb_env_set_maxreaders(env, options.maxReaders))
@@ -116,10 +116,11 @@ public final class Environment: @unchecked Sendable {
         var opened: [Database] = []
         for name in names {
             var dbi: MDB_dbi = 0
-            let rc = mdb_dbi_open(txn, name, writable ? UInt32(MDB_CREATE) : 0, &dbi)
-            if rc != 0 {
+            do {
+                try check(mdb_dbi_open(txn, name, writable ? UInt32(MDB_CREATE) : 0, &dbi))
+            } catch {
                 mdb_txn_abort(txn)
-                throw LMDBError(code: rc)
+                throw error
             }
             opened.append(Database(dbi: dbi, name: name))
         }
@@ -164,11 +165,13 @@ public final class Environment: @unchecked Sendable {
                 try adoptNewMapSize()
                 continue
             }
-            guard rc == 0, let txn else {
+            do {
+                try check(rc)
+            } catch {
                 gate.leaveShared()
-                throw LMDBError(code: rc)
+                throw error
             }
-            return txn
+            return txn!
         }
     }
 
@@ -320,7 +323,7 @@ struct FileIdentity: Hashable, Sendable {
 
     init(path: String) throws(LMDBError) {
         var s = stat()
-        guard stat(path, &s) == 0 else { throw LMDBError(code: errno) }
+        if stat(path, &s) != 0 { try check(errno) }
         device = UInt64(s.st_dev)
         inode = UInt64(s.st_ino)
     }

@@ -90,7 +90,8 @@ public struct LMDBError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
 }
 
-/// Converts a C return code into a thrown `LMDBError`: the one place that does so.
+/// Converts a C return code (an `MDB_*` code, or an `errno` value after a failed system call)
+/// into a thrown `LMDBError`: the one place that does so, used by every call of the wrapper.
 @inline(__always)
 func check(_ rc: Int32) throws(LMDBError) {
     if rc != 0 { throw LMDBError(code: rc) }

@@ -112,13 +112,20 @@ struct ImportCommand: ParsableCommand {
                 + " in \(String(format: "%.2f", s.seconds)) s (\(rate) events/s)")
     }
 
-    /// One `{"line": N, "error": "…", "text": "…"}` per rejected line: nothing given is lost.
+    /// One `{"line": N, "error": "…", "text": "…"}` per rejected line: nothing given is lost. A
+    /// line that is not valid UTF-8 cannot be a JSON string as it is, so its exact bytes go into
+    /// `"textBase64"` instead of `"text"`.
     private func writeRejects(_ rejected: [LineError], to path: String) throws {
         var out = ""
         for e in rejected {
+            let text: (String, JSONOutput)
+            if let valid = String(validating: e.text, as: UTF8.self) {
+                text = ("text", .string(valid))
+            } else {
+                text = ("textBase64", .string(Data(e.text).base64EncodedString()))
+            }
             out += JSONOutput.object([
-                ("line", .int(Int64(e.line))), ("error", .string(e.summary)),
-                ("text", .string(String(decoding: e.text, as: UTF8.self))),
+                ("line", .int(Int64(e.line))), ("error", .string(e.summary)), text,
             ]).serialized() + "\n"
         }
         guard FileManager.default.createFile(atPath: path, contents: Data(out.utf8)) else {

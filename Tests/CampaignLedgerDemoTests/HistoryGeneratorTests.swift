@@ -328,9 +328,10 @@ private func lifecycleProblems(_ lines: [String]) -> [String] {
     /// With DEMO_OUT=PATH set, writes a history there, to check it with the reference model
     /// (`ledger-oracle project PATH`). DEMO_SEED, DEMO_CAMPAIGNS and DEMO_CONTACTS override the
     /// default 2026, 3 and 50.
-    @Test func writesAFileWhenAsked() throws {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["DEMO_OUT"] != nil, "writes a history only when DEMO_OUT=PATH is set"))
+    func writesAFileWhenAsked() throws {
         let environment = ProcessInfo.processInfo.environment
-        guard let path = environment["DEMO_OUT"] else { return }
+        let path = try #require(environment["DEMO_OUT"])
         let generator = HistoryGenerator(
             seed: environment["DEMO_SEED"].flatMap { UInt64($0) } ?? 2026,
             campaigns: environment["DEMO_CAMPAIGNS"].flatMap { Int($0) } ?? 3,
@@ -341,5 +342,11 @@ private func lifecycleProblems(_ lines: [String]) -> [String] {
             text += "\n"
         }
         try text.write(toFile: path, atomically: true, encoding: .utf8)
+        // The file holds the history as generated, and every line of it is an event.
+        let written = try #require(FileManager.default.contents(atPath: path), "\(path) was not written")
+        #expect(Array(written) == Array(text.utf8))
+        let lines = text.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines { #expect(try EventLineParser.parse(Array(line.utf8)) != nil, "\(line)") }
     }
 }

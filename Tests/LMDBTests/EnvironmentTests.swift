@@ -2,13 +2,21 @@ import Foundation
 import LMDB
 import Testing
 
-/// A fresh directory per test.
-func temporaryDirectory(_ name: String = #function) -> String {
-    let dir = FileManager.default.temporaryDirectory
-        .appendingPathComponent("lmdb-tests-\(UUID().uuidString)").path
+/// A fresh directory per call, inside one directory of this test process that is removed when
+/// the process exits (an open environment stays open for the process's life), so the tests
+/// leave nothing in the temporary directory.
+func temporaryDirectory() -> String {
+    let dir = scratchRoot + "/env-\(UUID().uuidString)"
     try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
 }
+
+private let scratchRoot: String = {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lmdb-tests-\(getpid())-\(UUID().uuidString.prefix(8))").path
+    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: scratchRoot) }
+    return dir
+}()
 
 @Suite struct EnvironmentTests {
     @Test func putGetDeleteRoundTrip() throws {
@@ -164,7 +172,8 @@ func temporaryDirectory(_ name: String = #function) -> String {
         }
     }
 
-    @Test func concurrentWritersAndReadersSeeConsistentSnapshots() throws {
+    @Test(.timeLimit(.minutes(5)))
+    func concurrentWritersAndReadersSeeConsistentSnapshots() throws {
         let env = try Environment.open(path: temporaryDirectory())
         let db = try env.openDatabases(["pair"], create: true)[0]
         // Invariant: keys [0] and [1] always hold the same counter.
@@ -194,16 +203,19 @@ func temporaryDirectory(_ name: String = #function) -> String {
         #expect(final == 800)
     }
 
-    @Test func nestedWriteIsAPreconditionFailureNotAHang() async {
-        await #expect(processExitsWith: .failure) {
-            try nestedWrite()
+    @Test(.timeLimit(.minutes(5)))
+    func nestedWriteIsAPreconditionFailureNotAHang() async {
+        // The directory is made here: the child process that traps cannot remove anything.
+        let dir = temporaryDirectory()
+        await #expect(processExitsWith: .failure) { [dir = dir as String] in
+            try nestedWrite(dir)
         }
     }
 }
 
 /// Opens a write transaction inside another on the same thread (a programming error).
-func nestedWrite() throws {
-    let env = try Environment.open(path: temporaryDirectory())
+func nestedWrite(_ dir: String) throws {
+    let env = try Environment.open(path: dir)
     let db = try env.openDatabases(["kv"], create: true)[0]
     try env.write { outer in
         try outer.put(db, [1], [1])
@@ -233,7 +245,8 @@ final class Counter: @unchecked Sendable {
 /// (When no other process has the store open, LMDB resets the whole reader table on open, so this
 /// process keeps it open throughout.)
 @Suite struct ReaderHygieneTests {
-    @Test func staleReaderSlotsOfAKilledProcessAreClearedOnOpen() async throws {
+    @Test(.timeLimit(.minutes(5)))
+    func staleReaderSlotsOfAKilledProcessAreClearedOnOpen() async throws {
         let dir = temporaryDirectory()
         let env = try Environment.open(path: dir)
         await #expect(processExitsWith: .signal(SIGKILL)) { [dir = dir as String] in

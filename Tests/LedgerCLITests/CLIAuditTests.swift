@@ -14,7 +14,7 @@ func isHash(_ s: String) -> Bool {
     s.utf8.count == 64 && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
 }
 
-@Suite struct CLIExport {
+@Suite(.timeLimit(.minutes(10))) struct CLIExport {
     @Test func exportImportExportRoundTrip() throws {
         let (dir, store) = try Fixture.importedStore()
         let first = try CLI.run(["export"], store: store)
@@ -107,7 +107,7 @@ func isHash(_ s: String) -> Bool {
     }
 }
 
-@Suite struct CLIVerify {
+@Suite(.timeLimit(.minutes(10))) struct CLIVerify {
     static func headLine(_ r: CLIResult) -> (position: Int, hash: String)? {
         guard let last = r.stdoutLines.last else { return nil }
         let parts = last.split(separator: " ")
@@ -182,7 +182,7 @@ func isHash(_ s: String) -> Bool {
     }
 }
 
-@Suite struct CLIBackupAndStats {
+@Suite(.timeLimit(.minutes(10))) struct CLIBackupAndStats {
     @Test func backupAnswersTheSame() throws {
         let (dir, store) = try Fixture.importedStore()
         let dest = dir.at("backup")
@@ -237,22 +237,22 @@ func isHash(_ s: String) -> Bool {
     }
 }
 
-@Suite struct CLIReadOnly {
-    /// A copy of the store with every write permission removed. Root ignores file permissions, so
-    /// when the tests run as root the binary is run as `nobody` through setpriv(1); without setpriv
-    /// the check cannot mean anything and is skipped.
-    @Test func verifyAndQueriesWorkOnAReadOnlyCopy() throws {
+@Suite(.timeLimit(.minutes(10))) struct CLIReadOnly {
+    static let setpriv = "/usr/bin/setpriv"
+    /// Root ignores file permissions: as root the binary must run as `nobody` through setpriv(1).
+    static let canRunWithoutRoot = getuid() != 0 || FileManager.default.isExecutableFile(atPath: setpriv)
+
+    /// A copy of the store with every write permission removed. When the tests run as root the
+    /// binary is run as `nobody` through setpriv(1); without setpriv the check cannot mean
+    /// anything and is skipped.
+    @Test(.enabled(if: canRunWithoutRoot, "runs as root without /usr/bin/setpriv: file permissions cannot stop root's writes"))
+    func verifyAndQueriesWorkOnAReadOnlyCopy() throws {
         let (dir, store) = try Fixture.importedStore()
         let copy = dir.at("evidence")
         try FileManager.default.copyItem(atPath: store, toPath: copy)
         var prefix: [String] = []
         if getuid() == 0 {
-            let setpriv = "/usr/bin/setpriv"
-            guard FileManager.default.isExecutableFile(atPath: setpriv) else {
-                // Running as root without setpriv: chmod cannot stop root's writes, nothing to test.
-                return
-            }
-            prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+            prefix = [Self.setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
             // nobody must be able to enter the temporary directory and read the copy.
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
         }
@@ -280,7 +280,7 @@ func isHash(_ s: String) -> Bool {
     }
 }
 
-@Suite struct CLIHelp {
+@Suite(.timeLimit(.minutes(10))) struct CLIHelp {
     @Test func rootAndImportHelpMentionTheStore() throws {
         let root = try CLI.run(["--help"])
         #expect(root.status == 0, "\(root)")

@@ -44,8 +44,7 @@ final class SmallDisk {
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = arguments
         p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return -1 }
-        p.waitUntilExit()
+        guard (try? p.run()) != nil, (try? p.waitForExit(within: 60, tool)) != nil else { return -1 }
         return p.terminationStatus
     }
 }
@@ -53,7 +52,7 @@ final class SmallDisk {
 /// Full disk (DESIGN.md §7): a ledger on a small tmpfs that fills up refuses appends
 /// with one clear line and exit 69, loses nothing committed, and appends again once space is
 /// freed. The map (address space) is another matter: it grows by itself (LMDBTests).
-@Suite(.enabled(if: SmallDisk.canMount, "needs root and permission to mount a tmpfs"), .serialized)
+@Suite(.enabled(if: SmallDisk.canMount, "needs root and permission to mount a tmpfs"), .serialized, .timeLimit(.minutes(10)))
 struct CLIFullDiskTests {
     /// A `contact.added` with a 30 KiB `meta`: each needs several new pages, so the file must grow.
     static func bigEvent(_ n: Int) -> String {
@@ -102,6 +101,44 @@ struct CLIFullDiskTests {
         let again = try CLI.run(["append"], store: store, stdin: Self.bigEvent(999))
         #expect(again.status == 0, "\(again)")
         #expect(again.stdout == "appended \(Fixture.appended + acknowledged.count + 1)\n")
+        #expect(try CLI.run(["verify"], store: store).status == 0)
+    }
+
+    /// A rebuild writes a whole new build: on a full disk it stops with the same one line and
+    /// exit 69 as an append, the store still verifies, the old build still answers, and once
+    /// space is freed the rebuild finishes.
+    @Test func aRebuildOnAFullDiskExits69AndTheOldBuildStillServes() throws {
+        let disk = try SmallDisk(kib: 2048)
+        let store = disk.mountPoint.at("store")
+        let dir = try TempDir()
+        var lines = [#"{"id":"rb-c","type":"campaign.created","campaign":"bulk","channel":"sms","at":"2026-11-20T08:00:00Z","name":"Bulk"}"#]
+        for n in 0..<800 {
+            lines.append(#"{"id":"rb-\#(n)","type":"contact.added","campaign":"bulk","contact":"k\#(n)","address":"+4206090\#(String(format: "%05d", n))","at":"2026-11-20T08:01:00Z"}"#)
+        }
+        let file = try dir.write("bulk.jsonl", lines.joined(separator: "\n") + "\n")
+        let imported = try CLI.run(["import", file], store: store)
+        try #require(imported.status == 0, "\(imported)")
+        let before = try CLI.run(["campaign", "show", "bulk", "--json"], store: store)
+        try #require(before.status == 0, "\(before)")
+        disk.fill()
+
+        let rebuild = try CLI.run(["rebuild"], store: store)
+        #expect(rebuild.status == 69, "\(rebuild)")
+        let errors = rebuild.stderr.split(separator: "\n").filter { $0.hasPrefix("ledger: ") }
+        #expect(errors.count == 1 && errors[0].contains("is full"), "\(rebuild)")
+        #expect(!rebuild.stderr.contains("internal error"), "\(rebuild)")
+
+        let verify = try CLI.run(["verify"], store: store)
+        #expect(verify.status == 0, "\(verify)")
+        let after = try CLI.run(["campaign", "show", "bulk", "--json"], store: store)
+        #expect(after.status == 0, "\(after)")
+        #expect(try after.json() == before.json(), "the old build answers as before")
+        let builds = try CLI.run(["projections", "list", "--json"], store: store).json()
+        #expect(builds.array.filter { $0["state"].string == "active" }.map { $0["build"].int } == [1], "\(builds)")
+
+        try disk.free()
+        let again = try CLI.run(["rebuild"], store: store)
+        #expect(again.status == 0, "\(again)")
         #expect(try CLI.run(["verify"], store: store).status == 0)
     }
 

@@ -3,7 +3,7 @@ import Testing
 
 /// `history`, `report`, `demo`, `rebuild`, `projections` and `import --restore`, run through
 /// the built binary on the fixture (expected values from the fixture's comments and the spec).
-@Suite struct CLIInvestigation {
+@Suite(.timeLimit(.minutes(10))) struct CLIInvestigation {
     /// `[Any]` of `history --json` as plain dictionaries.
     func history(_ args: [String], store: String) throws -> [[String: Any]] {
         let r = try CLI.run(["history"] + args + ["--json"], store: store)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `import` of the fixture, then every query answer checked against values worked out by hand.
-@Suite struct CLIQueries {
+@Suite(.timeLimit(.minutes(10))) struct CLIQueries {
     @Test func importSummaryCountsAppendedAndDuplicates() throws {
         let dir = try TempDir()
         let file = try dir.write("history.jsonl", Fixture.text)

@@ -12,13 +12,14 @@ enum Harness {
         let tool = CLI.packageRoot.appendingPathComponent("tools/\(script)").path
         // `prefix` puts the binary's path right after it: `python3 TOOL --ledger BINARY ARGS`.
         return try CLI.run(
-            arguments + ["--json"], prefix: [try #require(python), tool, "--ledger"], sourceLocation: sourceLocation)
+            arguments + ["--json"], prefix: [try #require(python), tool, "--ledger"], timeout: 900,
+            sourceLocation: sourceLocation)
     }
 }
 
 /// Reduced versions of `tools/crash_test.py` and `tools/concurrency_test.py`
 /// (docs/reliability.md has the long runs).
-@Suite(.enabled(if: Harness.python != nil, "needs python3"), .serialized)
+@Suite(.enabled(if: Harness.python != nil, "needs python3"), .serialized, .timeLimit(.minutes(20)))
 struct CLIReliabilityTests {
     /// kill -9 of an import (several transactions) and of concurrent appenders, four times: every
     /// acknowledged append is there, no batch is partial, verify passes, a fresh fold equals the

@@ -36,10 +36,11 @@ enum CLI {
     /// (and `LEDGER_STORE` removed from) this process's environment, `stdin` as standard input,
     /// in `directory` (default: a fresh temporary one, so `./ledger.lmdb` never lands in the repo).
     /// `prefix` runs the binary through another program (e.g. setpriv).
+    /// A run that has not exited after `timeout` seconds is killed and fails the test.
     static func run(
         _ arguments: [String], store: String? = nil, environment: [String: String] = [:],
         stdin: String? = nil, directory: URL? = nil, prefix: [String] = [],
-        sourceLocation: SourceLocation = #_sourceLocation
+        timeout: Double = 300, sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> CLIResult {
         let binary = try #require(binary, "build the package first: swift build (no .build/debug/ledger or .build/release/ledger)", sourceLocation: sourceLocation)
         let scratch = try TempDir()
@@ -74,12 +75,28 @@ enum CLI {
         process.standardError = err
         process.standardInput = input
         try process.run()
-        process.waitUntilExit()
+        try process.waitForExit(within: timeout, "ledger \(arguments.joined(separator: " "))")
         let stdout = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
         let stderr = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
         return CLIResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 }
+
+extension Process {
+    /// Waits for a started process to exit, at most `seconds`: past that it is killed and the
+    /// wait throws, naming `what`, so a child that hangs fails its test instead of hanging it.
+    func waitForExit(within seconds: Double, _ what: String) throws {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while isRunning && Date() < deadline { usleep(5_000) }
+        guard isRunning else { return }
+        kill(processIdentifier, SIGKILL)
+        waitUntilExit()  // SIGKILL cannot be caught: the exit follows at once
+        throw ChildTimeout(description: "\(what) did not exit within \(Int(seconds)) s; killed")
+    }
+}
+
+/// A child process that did not exit in time.
+struct ChildTimeout: Error, CustomStringConvertible { var description: String }
 
 /// A fresh temporary directory, removed when the value goes away.
 final class TempDir: @unchecked Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Exit statuses of interchange.md §4.
-@Suite struct CLIExitCodes {
+@Suite(.timeLimit(.minutes(10))) struct CLIExitCodes {
     @Test func queriesOnAMissingStoreExit2AndCreateNothing() throws {
         let dir = try TempDir()
         let missing = dir.at("nothing-here")
@@ -95,7 +95,7 @@ import Testing
     }
 }
 
-@Suite struct CLIImport {
+@Suite(.timeLimit(.minutes(10))) struct CLIImport {
     @Test func skipInvalidWritesRejectsWithTheExactText() throws {
         let dir = try TempDir()
         let bad1 = #"{"type": "contact.added",   "campaign":"spring", "contact":"ä-1", "address":"+420 601", "at":"soon"}"#
@@ -126,6 +126,25 @@ import Testing
         #expect(try other.read("m.jsonl.rejects.jsonl").split(separator: "\n").count == 2)
     }
 
+    /// A line that is not UTF-8 is kept byte for byte: its rejects record carries the bytes in
+    /// base64 (`textBase64`) since a JSON string cannot hold them.
+    @Test func skipInvalidKeepsTheBytesOfALineThatIsNotUTF8() throws {
+        let dir = try TempDir()
+        // Latin-1 "é" (0xE9), a lone continuation byte (0x80) and an overlong "/" (0xC0 0xAF).
+        let bad = Array(#"{"type":"contact.added","campaign":"spring","contact":"caf"#.utf8) + [0xE9, 0x80, 0xC0, 0xAF]
+            + Array(#"","address":"+420 601 234 567","at":"2026-11-20T08:00:00Z"}"#.utf8)
+        let file = dir.at("latin1.jsonl")
+        try Data(Array((Fixture.lines[0] + "\n").utf8) + bad + [0x0A]).write(to: URL(fileURLWithPath: file))
+        let r = try CLI.run(["import", file, "--skip-invalid", "--rejects", dir.at("rejects.jsonl")], store: dir.at("store"))
+        #expect(r.status == 0, "\(r)")
+        let out = try dir.read("rejects.jsonl").split(separator: "\n").map { try JSON.parse(String($0)) }
+        try #require(out.count == 1, "\(out)")
+        #expect(out[0].keys == ["line", "error", "textBase64"])
+        #expect(out[0]["line"].int == 2)
+        let kept = try #require(Data(base64Encoded: out[0]["textBase64"].string ?? ""), "\(out[0])")
+        #expect(Array(kept) == bad)
+    }
+
     @Test func reImportAppendsNothing() throws {
         let (dir, store) = try Fixture.importedStore()
         let r = try CLI.run(["import", dir.at("history.jsonl")], store: store)
@@ -147,7 +166,7 @@ import Testing
 }
 
 /// Where the store is: --store, else $LEDGER_STORE, else ./ledger.lmdb.
-@Suite struct CLIStoreResolution {
+@Suite(.timeLimit(.minutes(10))) struct CLIStoreResolution {
     @Test func environmentVariableIsUsedAndStoreOptionWins() throws {
         let dir = try TempDir()
         let file = try dir.write("h.jsonl", Fixture.text)
@@ -175,7 +194,7 @@ import Testing
     }
 }
 
-@Suite struct CLIAppend {
+@Suite(.timeLimit(.minutes(10))) struct CLIAppend {
     @Test func appendPrintsPositionThenDuplicate() throws {
         let (keep, store) = try Fixture.importedStore()
         defer { withExtendedLifetime(keep) {} }

@@ -1,21 +1,33 @@
-import CLedgerSupport
 import Foundation
+#if canImport(Darwin)
+    internal import Crypto
+#else
+    import CLedgerSupport
+#endif
 
-/// SHA-256 through BoringSSL's one-shot `SHA256` (declared in `CLedgerSupport`: the copy
-/// swift-crypto links into the program). `Crypto.SHA256` allocates, zeroes and frees a context
-/// object per digest, which cost more than hashing the short inputs the ledger hashes once or
-/// more per event (the hash chain, address digests, derived ids, fingerprint terms).
+/// SHA-256 of the short inputs the ledger hashes once or more per event (the hash chain, address
+/// digests, derived ids, fingerprint terms).
+///
+/// Where swift-crypto builds its vendored BoringSSL (Linux and the other non-Apple platforms),
+/// this calls BoringSSL's one-shot `SHA256`, declared in `CLedgerSupport`: `Crypto.SHA256`
+/// allocates, zeroes and frees a context object per digest, which costs more than hashing such
+/// inputs. On Apple platforms swift-crypto is CryptoKit and that symbol does not exist, so the
+/// digest comes from the public `SHA256.hash(data:)`.
 enum SHA256Digest {
     /// Calls `body` with the digest of `bytes` (32 bytes, valid during the call).
     @inline(__always)
     static func withDigest<R>(of bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digest) { out in
-            _ = CCryptoBoringSSL_SHA256(
-                bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
-                out.baseAddress!.assumingMemoryBound(to: UInt8.self))
-        }
-        return try withUnsafeBytes(of: digest) { try body($0) }
+        #if canImport(Darwin)
+            return try SHA256.hash(data: bytes).withUnsafeBytes { try body($0) }
+        #else
+            var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &digest) { out in
+                _ = CCryptoBoringSSL_SHA256(
+                    bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
+                    out.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+            return try withUnsafeBytes(of: digest) { try body($0) }
+        #endif
     }
 
     /// Calls `body` with the digest of `first ‖ second`.

@@ -137,7 +137,7 @@ extension Ledger {
             try fm.createDirectory(atPath: destination, withIntermediateDirectories: true)
         }
         do {
-            try store.environment.copy(to: destination, compact: true)
+            try store.environment.lmdb.copy(to: destination, compact: true)
         } catch {
             throw LedgerStore.translate(error, path: destination)
         }

@@ -45,7 +45,8 @@ struct Restored: Sendable, Hashable {
 /// The event log on LMDB: appends (validation, positions, hash chain, indexes, inline
 /// projections) and reads. Thread-safe; writes are serialized by LMDB's write transaction.
 final class LedgerStore: Sendable {
-    let environment: Environment
+    /// Every LMDB call of the library goes through it (errors leave as `LedgerError`).
+    let environment: StoreEnvironment
     let layout: StoreLayout
     let path: String
     let isReadOnly: Bool
@@ -79,7 +80,7 @@ final class LedgerStore: Sendable {
 
     private static func openEnvironment(
         path: String, create: Bool, mapSize: Int
-    ) throws -> (environment: Environment, layout: StoreLayout, readOnly: Bool) {
+    ) throws -> (environment: StoreEnvironment, layout: StoreLayout, readOnly: Bool) {
         let dataFile = path + "/data.mdb"
         let exists = FileManager.default.fileExists(atPath: dataFile)
         if !exists && !create { throw LedgerError.storeNotFound(path: path) }
@@ -90,11 +91,12 @@ final class LedgerStore: Sendable {
         let writable = !exists || (access(path, W_OK) == 0 && access(dataFile, W_OK) == 0)
         options.readOnly = !writable
         options.create = create
-        let environment: Environment
+        let environment: StoreEnvironment
         let dbs: [Database]
         do {
-            environment = try Environment.open(path: path, options: options)
-            dbs = try environment.openDatabases(StoreLayout.names, create: writable)
+            let lmdb = try Environment.open(path: path, options: options)
+            environment = StoreEnvironment(lmdb: lmdb, path: path)
+            dbs = try lmdb.openDatabases(StoreLayout.names, create: writable)
         } catch {
             if error == .notFound { throw LedgerError.storeNotFound(path: path) }
             throw translate(error, path: path)
@@ -112,7 +114,7 @@ final class LedgerStore: Sendable {
         return (environment, layout, !writable)
     }
 
-    private static func readFormat(_ environment: Environment, _ layout: StoreLayout) throws -> UInt32? {
+    private static func readFormat(_ environment: StoreEnvironment, _ layout: StoreLayout) throws -> UInt32? {
         let raw: [UInt8]? = try environment.read { txn in try txn.get(layout.meta, StoreLayout.formatKey) }
         guard let raw else { return nil }
         return UInt32(bigEndianBytes: raw)
@@ -187,7 +189,7 @@ final class LedgerStore: Sendable {
     /// this thread: opening runs its own).
     func storage(_ number: UInt32) throws -> BuildStorage {
         if let s = storages.withLock({ $0[number] }) { return s }
-        let s = try BuildStorage(number: number, environment: environment, create: !isReadOnly)
+        let s = try environment.translated { try BuildStorage(number: number, environment: environment.lmdb, create: !isReadOnly) }
         storages.withLock { $0[number] = s }
         return s
     }
@@ -208,7 +210,7 @@ final class LedgerStore: Sendable {
     }
 
     /// Writes the format version and build 1 into a new store.
-    private static func initialize(_ environment: Environment, _ layout: StoreLayout) throws {
+    private static func initialize(_ environment: StoreEnvironment, _ layout: StoreLayout) throws {
         let info = BuildInfo(
             number: 1, status: .ready, version: UInt32(BuiltInProjection.version),
             rulesID: BuiltInProjection.rulesID, checkpoint: 0, createdMicros: Clock.nowMicros())
@@ -219,6 +221,8 @@ final class LedgerStore: Sendable {
         }
     }
 
+    /// The `LedgerError` an LMDB error means, for the store (or backup) at `path`: the one
+    /// mapping, used by `StoreEnvironment` for every call and by open and backup.
     static func translate(_ e: LMDBError, path: String) -> LedgerError {
         if e.isDiskFull {
             return .unavailable("the disk holding \(path) is full (\(e.name)); nothing was written; free space and retry")
@@ -306,8 +310,6 @@ final class LedgerStore: Sendable {
         while true {
             do {
                 return try environment.write { txn in try appendInTransaction(requests, txn) }
-            } catch let e as LMDBError {
-                throw LedgerStore.translate(e, path: path)
             } catch let missing as MissingStorage {
                 // A build another process made ready: open it, retry.
                 if let info = try environment.read({ txn in try buildInfo(missing.number, txn) }) { try openBuild(info) }

@@ -29,9 +29,9 @@ func campaignExample(storePath: String) async throws -> String {
 }
 // README-EXAMPLE-END
 
-@Suite struct EmbeddingExampleTests {
+@Suite(.timeLimit(.minutes(5))) struct EmbeddingExampleTests {
     @Test func theReadmeExampleRunsAndGivesTheDocumentedAnswer() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("embed-\(UUID().uuidString)").path
+        let path = newStorePath("embed")
         // read after a late sent stays read; one contact reached and settled → completed.
         #expect(try await campaignExample(storePath: path) == "read completed")
     }

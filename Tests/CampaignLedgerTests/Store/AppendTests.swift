@@ -3,7 +3,7 @@ import LMDB
 import Testing
 @testable import CampaignLedger
 
-@Suite struct AppendTests {
+@Suite(.timeLimit(.minutes(10))) struct AppendTests {
     @Test func appendAssignsGapFreePositionsAndReflectsInQueries() throws {
         let ledger = try makeLedger()
         let outcomes = try ledger.appendAndWait(campaignStart.map(event))

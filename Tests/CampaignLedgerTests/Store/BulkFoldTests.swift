@@ -7,7 +7,7 @@ import CampaignLedgerDemo
 /// The rebuild's bulk phase folds shares of the contacts in parallel, defers the metrics to the
 /// end, and looks contacts up by their bytes: each of these must give exactly the records of the
 /// plain incremental fold.
-@Suite struct BulkFoldTests {
+@Suite(.timeLimit(.minutes(10))) struct BulkFoldTests {
     func events(seed: UInt64) throws -> [RecordedEvent] {
         var lines: [String] = []
         HistoryGenerator(seed: seed, campaigns: 5, contactsPerCampaign: 60).generate { lines.append($0) }

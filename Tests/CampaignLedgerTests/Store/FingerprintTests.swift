@@ -18,6 +18,17 @@ import Testing
         }
     }
 
+    /// `SHA256Digest` on the published test vectors (FIPS 180-2, appendix B), whichever path
+    /// the platform compiles (BoringSSL's one-shot, or `SHA256.hash(data:)` on Apple platforms).
+    @Test func digestsMatchThePublishedVectors() {
+        #expect(Hex.encode(SHA256Digest.hash(Array("abc".utf8)))
+            == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Hex.encode(SHA256Digest.hash(Array("abcdbcdecdefdefgefghfghighijhi".utf8), Array("jkijkljklmklmnlmnomnopnopq".utf8)))
+            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(Hex.encode(SHA256Digest.hash([UInt8]()))
+            == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
     /// Every digest the ledger takes (hash chain, address digests, derived ids, terms) goes through
     /// `SHA256Digest`: the same bytes as `Crypto.SHA256`, one part or two.
     @Test func digestsAreCryptosSHA256() {

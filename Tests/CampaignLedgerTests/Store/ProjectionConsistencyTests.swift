@@ -6,7 +6,7 @@ import CampaignLedgerDemo
 /// The inline projections, maintained event by event inside the append transactions, must equal
 /// the projections computed by folding the whole log from scratch — for realistic, messy
 /// histories imported in batches of every size.
-@Suite struct ProjectionConsistencyTests {
+@Suite(.timeLimit(.minutes(10))) struct ProjectionConsistencyTests {
     @Test(arguments: [(seed: UInt64(1), batch: 10_000), (2, 7), (3, 1), (4, 64), (5, 333)])
     func incrementalEqualsAFreshFold(seed: UInt64, batch: Int) throws {
         var lines: [String] = []
@@ -38,14 +38,19 @@ import CampaignLedgerDemo
     @Test func subscribeCatchesUpThenFollowsLiveAppends() async throws {
         let ledger = try makeLedger()
         try await ledger.append(campaignStart.map(event))
-        var seen: [UInt64] = []
-        let stream = ledger.subscribe(from: 2, pollInterval: .milliseconds(10))
-        for try await record in stream {
-            seen.append(record.position)
-            if record.position == 4 {
-                try await ledger.append([event(#"{"type":"contact.status","campaign":"spring","contact":"c1","status":"sent","at":"2026-11-20T08:02:00Z"}"#)])
+        // Bounded: a subscription that never delivers position 5 fails the test instead of
+        // waiting for ever.
+        let seen = try await withDeadline(60, "position 5 from the subscription") {
+            var seen: [UInt64] = []
+            let stream = ledger.subscribe(from: 2, pollInterval: .milliseconds(10))
+            for try await record in stream {
+                seen.append(record.position)
+                if record.position == 4 {
+                    try await ledger.append([event(#"{"type":"contact.status","campaign":"spring","contact":"c1","status":"sent","at":"2026-11-20T08:02:00Z"}"#)])
+                }
+                if record.position == 5 { break }
             }
-            if record.position == 5 { break }
+            return seen
         }
         #expect(seen == [2, 3, 4, 5])
     }

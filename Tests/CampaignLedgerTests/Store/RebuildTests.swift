@@ -4,7 +4,7 @@ import Testing
 @testable import CampaignLedger
 import CampaignLedgerDemo
 
-@Suite struct RebuildTests {
+@Suite(.timeLimit(.minutes(10))) struct RebuildTests {
     /// A realistic history as JSON Lines.
     func history(seed: UInt64 = 7, campaigns: Int = 4, contacts: Int = 40) -> [UInt8] {
         var lines: [String] = []
@@ -218,18 +218,30 @@ import CampaignLedgerDemo
             $0.replacingOccurrences(of: #""campaign":""#, with: #""campaign":"b-"#)
                 .replacingOccurrences(of: #""id":""#, with: #""id":"b-"#)
         }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("live-\(UUID().uuidString).jsonl")
+        let file = URL(fileURLWithPath: newStorePath("live") + ".jsonl")
         try Data(jsonl(Array(live))).write(to: file)
+        let binary = try #require(ledgerBinary, "build the package first: swift build (no .build/debug/ledger or .build/release/ledger)")
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/bin/sh")
         child.arguments = ["-c", "while IFS= read -r line; do printf '%s\\n' \"$line\" | \"$0\" append --store \"$1\" >/dev/null || exit 1; done < \"$2\"",
-                           ledgerBinary(), ledger.path, file.path]
+                           binary, ledger.path, file.path]
         try child.run()
+        defer {
+            // A failed wait below leaves the child running: it must not outlive the test.
+            if child.isRunning {
+                kill(child.processIdentifier, SIGKILL)
+                child.waitUntilExit()
+            }
+        }
         let startHead = try ledger.head().position
-        while try ledger.head().position < startHead + 3 { usleep(10_000) }
+        try waitUntil("3 appends by the child", within: 120) {
+            let appended = try ledger.head().position >= startHead + 3
+            try #require(appended || child.isRunning, "the appending child exited (\(child.terminationStatus)) before 3 appends")
+            return appended
+        }
         let summary = try ledger.rebuild(chunk: 100)
         let headAfterRebuild = try ledger.head().position
-        child.waitUntilExit()
+        try waitUntil("exit of the appending child", within: 300) { !child.isRunning }
         #expect(child.terminationStatus == 0)
         #expect(summary.activated)
         #expect(summary.events > startHead, "the rebuild caught up with appends made while it ran")
@@ -252,14 +264,3 @@ import CampaignLedgerDemo
 }
 
 enum InterruptBox: Error { case interrupt }
-
-/// The built `ledger` executable (swift build puts it beside the tests).
-func ledgerBinary() -> String {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    for config in ["debug", "release"] {
-        let path = root.appendingPathComponent(".build/\(config)/ledger").path
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    return root.appendingPathComponent(".build/debug/ledger").path
-}

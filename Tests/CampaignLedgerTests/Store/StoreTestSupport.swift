@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import CampaignLedger
 
 /// A fresh ledger in a new temporary directory.
@@ -6,8 +7,22 @@ func makeLedger() throws -> Ledger {
     try Ledger(.init(path: newStorePath()))
 }
 
-func newStorePath() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("ledger-test-\(UUID().uuidString)").path
+/// A path for a new store (or file) that does not exist yet, inside `TestScratch.root`.
+func newStorePath(_ prefix: String = "ledger-test") -> String {
+    TestScratch.root + "/\(prefix)-\(UUID().uuidString)"
+}
+
+/// The one directory in the temporary directory that this test process writes into; it is
+/// removed when the process exits, so a run leaves nothing behind (a `Ledger` keeps its store
+/// open for as long as the process holds it, so stores cannot go one by one).
+enum TestScratch {
+    static let root: String = {
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("campaign-ledger-tests-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: TestScratch.root) }
+        return dir
+    }()
 }
 
 /// Parses one JSON line as a user would give it.
@@ -29,3 +44,43 @@ let campaignStart = [
     #"{"id":"e3","type":"contact.added","campaign":"spring","contact":"c2","address":"(415) 286-0129","at":"2026-11-20T08:00:02Z"}"#,
     #"{"id":"e4","type":"campaign.started","campaign":"spring","at":"2026-11-20T08:01:00Z"}"#,
 ]
+
+/// A wait that ran out of time.
+struct TimedOut: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Polls `condition` every 10 ms until it holds; after `seconds` throws `TimedOut` naming `what`.
+func waitUntil(_ what: String, within seconds: Double, _ condition: () throws -> Bool) throws {
+    let deadline = Date(timeIntervalSinceNow: seconds)
+    while try !condition() {
+        guard Date() < deadline else { throw TimedOut(description: "no \(what) within \(Int(seconds)) s") }
+        usleep(10_000)
+    }
+}
+
+/// Runs `body`, cancelled after `seconds`; then throws `TimedOut` naming `what`.
+func withDeadline<R: Sendable>(
+    _ seconds: Double, _ what: String, _ body: @escaping @Sendable () async throws -> R
+) async throws -> R {
+    try await withThrowingTaskGroup(of: R?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            return nil
+        }
+        let first = try await group.next()!
+        group.cancelAll()
+        guard let first else { throw TimedOut(description: "no \(what) within \(Int(seconds)) s") }
+        return first
+    }
+}
+
+/// The built `ledger` executable, as the CLI tests find it (`.build/debug/ledger`, else
+/// `.build/release/ledger`); nil when the package has not been built.
+let ledgerBinary: String? = {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    return ["debug", "release"].map { root.appendingPathComponent(".build/\($0)/ledger").path }
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+}()
