@@ -192,7 +192,7 @@ private struct DemoTour {
         func pos(_ e: HistoryEntry) -> String { e.position.map { "Position \($0)" } ?? "The dup row" }
         func transition(_ e: HistoryEntry) -> String { "\(e.stateBefore ?? "–") → \(e.stateAfter ?? "–")" }
         let applied = entries.filter { $0.effect != .duplicate }
-        if let failed = applied.first(where: { [.deliveryFailed, .sendingFailed, .failed, .error].contains($0.recorded.event.status) }) {
+        if let failed = applied.first(where: { $0.recorded.event.status?.stateClass == .failure }) {
             let e = failed.recorded.event
             lines.append("\(pos(failed)): attempt \(e.attempt ?? 1) failed at the provider (\(e.code ?? "no code")"
                 + (e.reason.map { " \"\($0)\"" } ?? "") + "), so the contact went \(transition(failed)).")
