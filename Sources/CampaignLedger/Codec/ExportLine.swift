@@ -90,13 +90,13 @@ public enum ExportLine {
             }
         }
         string("status", e.status?.rawValue)
-        if let attempt = e.attempt { sink.int("attempt", Int64(attempt)) }
+        if let attempt = e.attempt { sink.int("attempt", UInt64(attempt)) }
         string("code", e.code)
         string("reason", e.reason)
         string("providerRef", e.providerRef)
         string("actor", e.actor)
         if let meta = e.meta { sink.raw("meta", meta) }
-        sink.int("position", Int64(clamping: r.position))
+        sink.int("position", r.position)
         sink.recordedAt(r.recordedAtMicros)
     }
 
@@ -138,7 +138,7 @@ public enum ExportLine {
 /// What receives the fields of `ExportLine.visitFields`.
 protocol ExportFieldSink {
     mutating func string(_ name: StaticString, _ value: String)
-    mutating func int(_ name: StaticString, _ value: Int64)
+    mutating func int(_ name: StaticString, _ value: UInt64)
     /// Already-serialized JSON (the stored `meta`).
     mutating func raw(_ name: StaticString, _ text: String)
     mutating func recordedAt(_ micros: Int64)
@@ -163,7 +163,7 @@ private struct FieldText: ExportFieldSink {
         JSONString.appendQuoted(value.utf8, to: &out)
     }
 
-    mutating func int(_ name: StaticString, _ value: Int64) {
+    mutating func int(_ name: StaticString, _ value: UInt64) {
         key(name)
         out.append(contentsOf: String(value).utf8)
     }
@@ -186,7 +186,7 @@ private struct MemberList: ExportFieldSink {
     var items: [(String, JSONOutput)] = []
 
     mutating func string(_ name: StaticString, _ value: String) { items.append(("\(name)", .string(value))) }
-    mutating func int(_ name: StaticString, _ value: Int64) { items.append(("\(name)", .int(value))) }
+    mutating func int(_ name: StaticString, _ value: UInt64) { items.append(("\(name)", .int(Int64(clamping: value)))) }
     mutating func raw(_ name: StaticString, _ text: String) { items.append(("\(name)", .raw(text))) }
     mutating func recordedAt(_ micros: Int64) {
         items.append(("recordedAt", .string(RFC3339.formatMicros(micros))))
