@@ -145,12 +145,12 @@ private struct DemoTour {
         }
 
         let report = try ledger.verify()
-        let head = "\(report.head.position):\(hexString(report.head.hash))"
+        let head = "\(report.head.position):\(Hex.encode(report.head.hash))"
         section(6, "Integrity", "ledger verify \(storeFlag)",
                 "verify recomputes the hash chain, checks every index and compares the projections with a fresh fold of the log.")
         for p in report.problems.prefix(5) { Terminal.out("FAIL \(p)") }
         if report.isOK { Terminal.out("ok: \(report.eventsChecked) events, hash chain, indexes and projections verified") }
-        Terminal.out("head \(report.head.position) \(hexString(report.head.hash))")
+        Terminal.out("head \(report.head.position) \(Hex.encode(report.head.hash))")
         Terminal.out("""
 
             Publish the head line (a ticket, a signed e-mail) as a checkpoint. Later,

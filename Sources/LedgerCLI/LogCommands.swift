@@ -141,7 +141,7 @@ struct VerifyCommand: ParsableCommand {
                 } else if report.isOK {
                     Terminal.out("ok: \(report.eventsChecked) events, hash chain and indexes verified; projections not compared: the active build lags the log by \(report.projectionLag) events (a writing command such as `ledger rebuild` or `ledger append` catches it up)")
                 }
-                Terminal.out("head \(report.head.position) \(hexString(report.head.hash))")
+                Terminal.out("head \(report.head.position) \(Hex.encode(report.head.hash))")
             }
             if !report.isOK { throw ExitCode(1) }
         }
@@ -155,8 +155,6 @@ func parseCheckpoint(_ text: String) -> (position: UInt64, hash: [UInt8])? {
     else { return nil }
     return (position, hash)
 }
-
-func hexString(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -105,6 +105,9 @@ import Testing
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout.contains("head "))
         #expect(r.stdout.contains("spring-promo"))
+        // The story's failed report (docs/demo.md: attempt 1 delivery_failed, code 131026), found
+        // by the library's state classes.
+        #expect(r.stdout.contains("attempt 1 failed at the provider (131026"), "\(r)")
         #expect(!FileManager.default.fileExists(atPath: dir.url.appendingPathComponent("never").path),
                 "demo never reads LEDGER_STORE")
         #expect(try CLI.run(["verify"], store: fresh).status == 0)
