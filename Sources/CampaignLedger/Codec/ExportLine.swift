@@ -100,11 +100,31 @@ public enum ExportLine {
         sink.recordedAt(r.recordedAtMicros)
     }
 
-    /// The CSV columns of `ledger export --format csv`.
-    public static let csvColumns = [
-        "position", "recordedAt", "type", "campaign", "contact", "at", "id", "status", "attempt",
-        "code", "reason", "providerRef", "actor", "channel", "name", "address", "meta", "hash",
+    /// The CSV columns of `ledger export --format csv`, each with its cell of a recorded event
+    /// (nil: empty): the one list behind the header and the rows.
+    private static let csvCells: [(column: String, cell: @Sendable (RecordedEvent) -> String?)] = [
+        ("position", { String($0.position) }),
+        ("recordedAt", { RFC3339.formatMicros($0.recordedAtMicros) }),
+        ("type", { $0.event.type.rawValue }),
+        ("campaign", { $0.event.campaign }),
+        ("contact", { $0.event.contact }),
+        ("at", { $0.event.at }),
+        ("id", { $0.event.id }),
+        ("status", { $0.event.status?.rawValue }),
+        ("attempt", { $0.event.attempt.map { String($0) } }),
+        ("code", { $0.event.code }),
+        ("reason", { $0.event.reason }),
+        ("providerRef", { $0.event.providerRef }),
+        ("actor", { $0.event.actor }),
+        ("channel", { $0.event.channel?.rawValue }),
+        ("name", { $0.event.name }),
+        ("address", { $0.event.address }),
+        ("meta", { $0.event.meta }),
+        ("hash", { Hex.encode($0.hash) }),
     ]
+
+    /// The CSV columns of `ledger export --format csv`.
+    public static let csvColumns = csvCells.map(\.column)
 
     /// The CSV header line (no line break; RFC 4180 rows end with CRLF).
     public static var csvHeader: String { csvColumns.joined(separator: ",") }
@@ -112,13 +132,7 @@ public enum ExportLine {
     /// One CSV row (no line break) in `csvColumns` order; absent fields are empty. A field is
     /// quoted (RFC 4180) when it holds a comma, a quote, CR or LF; quotes inside are doubled.
     public static func csvRow(_ r: RecordedEvent) -> String {
-        let e = r.event
-        let cells: [String?] = [
-            String(r.position), RFC3339.formatMicros(r.recordedAtMicros), e.type.rawValue, e.campaign,
-            e.contact, e.at, e.id, e.status?.rawValue, e.attempt.map { String($0) }, e.code, e.reason,
-            e.providerRef, e.actor, e.channel?.rawValue, e.name, e.address, e.meta, Hex.encode(r.hash),
-        ]
-        return cells.map { csvField($0 ?? "") }.joined(separator: ",")
+        csvCells.map { csvField($0.cell(r) ?? "") }.joined(separator: ",")
     }
 
     /// A CSV field, quoted when needed (RFC 4180).
