@@ -34,10 +34,7 @@ func groupedCount(_ n: Int64) -> String {
 }
 
 /// A ratio as a percentage with one decimal (`75.0 %`), or `–` when there is none.
-func percentText(_ ratio: Double?) -> String {
-    guard let ratio, ratio.isFinite else { return "–" }
-    return String(format: "%.1f %%", ratio * 100)
-}
+func percentText(_ ratio: Double?) -> String { PercentText.of(ratio) }
 
 /// A duration in seconds for people: `850 ms`, `42 s`, `3 min 12 s`, `2 h 5 min`, `3 d 4 h`.
 func durationText(_ seconds: Double) -> String {

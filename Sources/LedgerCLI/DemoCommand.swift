@@ -146,12 +146,12 @@ private struct DemoTour {
         }
 
         let report = try ledger.verify()
-        let head = "\(report.head.position):\(hexString(report.head.hash))"
+        let head = "\(report.head.position):\(Hex.encode(report.head.hash))"
         section(6, "Integrity", "ledger verify \(storeFlag)",
                 "verify recomputes the hash chain, checks every index and compares the projections with a fresh fold of the log.")
         for p in report.problems.prefix(5) { Terminal.out("FAIL \(p)") }
         if report.isOK { Terminal.out("ok: \(report.eventsChecked) events, hash chain, indexes and projections verified") }
-        Terminal.out("head \(report.head.position) \(hexString(report.head.hash))")
+        Terminal.out("head \(report.head.position) \(Hex.encode(report.head.hash))")
         Terminal.out("""
 
             Publish the head line (a ticket, a signed e-mail) as a checkpoint. Later,
@@ -193,7 +193,7 @@ private struct DemoTour {
         func pos(_ e: HistoryEntry) -> String { e.position.map { "Position \($0)" } ?? "The dup row" }
         func transition(_ e: HistoryEntry) -> String { "\(e.stateBefore ?? "–") → \(e.stateAfter ?? "–")" }
         let applied = entries.filter { $0.effect != .duplicate }
-        if let failed = applied.first(where: { [.deliveryFailed, .sendingFailed, .failed, .error].contains($0.recorded.event.status) }) {
+        if let failed = applied.first(where: { $0.recorded.event.status?.stateClass == .failure }) {
             let e = failed.recorded.event
             lines.append("\(pos(failed)): attempt \(e.attempt ?? 1) failed at the provider (\(e.code ?? "no code")"
                 + (e.reason.map { " \"\($0)\"" } ?? "") + "), so the contact went \(transition(failed)).")

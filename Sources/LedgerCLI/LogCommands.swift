@@ -131,16 +131,7 @@ struct VerifyCommand: ParsableCommand {
             }
             Terminal.endProgress()
             if output.json {
-                Terminal.out(JSONOutput.object([
-                    ("ok", .bool(report.isOK)),
-                    ("eventsChecked", .int(Int64(report.eventsChecked))),
-                    ("firstBadPosition", report.problems.first?.position.map { .int(Int64($0)) } ?? .null),
-                    ("projectionsCompared", .bool(report.projectionLag == 0)),
-                    ("problems", .array(report.problems.map { p in
-                        .object([("position", p.position.map { .int(Int64($0)) } ?? .null), ("message", .string(p.message))])
-                    })),
-                    ("head", .object([("position", .int(Int64(report.head.position))), ("hash", .string(hexString(report.head.hash)))])),
-                ]).serialized())
+                Terminal.out(report.json.serialized())
             } else {
                 if ledger.isReadOnly { Terminal.err("note: \(ledger.path) is read-only; opened without locking") }
                 for p in report.problems.prefix(20) { Terminal.out("FAIL \(p)") }
@@ -150,7 +141,7 @@ struct VerifyCommand: ParsableCommand {
                 } else if report.isOK {
                     Terminal.out("ok: \(report.eventsChecked) events, hash chain and indexes verified; projections not compared: the active build lags the log by \(report.projectionLag) events (a writing command such as `ledger rebuild` or `ledger append` catches it up)")
                 }
-                Terminal.out("head \(report.head.position) \(hexString(report.head.hash))")
+                Terminal.out("head \(report.head.position) \(Hex.encode(report.head.hash))")
             }
             if !report.isOK { throw ExitCode(1) }
         }
@@ -159,18 +150,11 @@ struct VerifyCommand: ParsableCommand {
 
 func parseCheckpoint(_ text: String) -> (position: UInt64, hash: [UInt8])? {
     let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-    guard parts.count == 2, let position = UInt64(parts[0]), parts[1].count == 64 else { return nil }
-    var bytes: [UInt8] = []
-    var chars = Array(parts[1].utf8)[...]
-    while chars.count >= 2 {
-        guard let b = UInt8(String(decoding: chars.prefix(2), as: UTF8.self), radix: 16) else { return nil }
-        bytes.append(b)
-        chars = chars.dropFirst(2)
-    }
-    return (position, bytes)
+    guard parts.count == 2, let position = UInt64(parts[0]), parts[1].utf8.count == 64,
+        let hash = Hex.decode(String(parts[1]))
+    else { return nil }
+    return (position, hash)
 }
-
-func hexString(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -166,7 +166,7 @@ func campaignShowText(_ c: JSONOutput) -> String {
         "created    \(c["createdAt"]?.text ?? "–")",
         "started    \(c["startedAt"]?.text ?? "–")",
         "ended      \(c["endedAt"]?.text ?? "–")",
-        "position   \(c["position"]?.text ?? "")  (build \(c["projectionVersion"]?.text ?? ""))",
+        "position   \(c["position"]?.text ?? "")  (build \(c["build"]?.text ?? ""))",
         "",
     ]
     lines += metricsLines(c["metrics"] ?? .null)

@@ -43,8 +43,8 @@ enum Terminal {
     }
 }
 
-/// A rate for people: `42.0%` or `–`.
+/// A rate of an answer for people: `42.0 %` (as the HTML report writes it) or `–`.
 func percent(_ value: JSONOutput?) -> String {
-    guard case .double(let d)? = value else { return "–" }
-    return String(format: "%.1f%%", d * 100)
+    guard case .double(let d)? = value else { return PercentText.of(nil) }
+    return PercentText.of(d)
 }

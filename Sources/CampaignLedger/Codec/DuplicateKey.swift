@@ -46,13 +46,13 @@ public enum DuplicateKey {
         func member(_ name: String, _ body: (inout [UInt8]) -> Void) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            JSONCanonical.appendString(name.utf8, to: &out)
+            JSONString.appendQuoted(name.utf8, to: &out)
             out.append(UInt8(ascii: ":"))
             body(&out)
         }
         func string(_ name: String, _ value: String?) {
             guard let value else { return }
-            member(name) { JSONCanonical.appendString(value.utf8, to: &$0) }
+            member(name) { JSONString.appendQuoted(value.utf8, to: &$0) }
         }
         string("actor", e.actor)
         string("address", e.address)

@@ -16,40 +16,14 @@ public enum ExportLine {
     }
 
     /// The members of `exportJSON(r)` as a JSON object, in the same order and with the same
-    /// values (answers that embed an event as exported, e.g. `history`, build on it). A test
-    /// keeps the two in step: `members` serialized equals `exportJSON`.
+    /// values (answers that embed an event as exported, e.g. `history`, build on it). Both walk
+    /// the one list of fields, `visitFields`.
     public static func exportMembers(_ r: RecordedEvent) -> [(String, JSONOutput)] {
-        let e = r.event
-        var out: [(String, JSONOutput)] = []
-        out.reserveCapacity(20)
-        func string(_ name: String, _ value: String?) {
-            if let value { out.append((name, .string(value))) }
-        }
-        string("type", e.type.rawValue)
-        string("campaign", e.campaign)
-        string("at", e.at)
-        string("id", e.id)
-        string("contact", e.contact)
-        string("channel", e.channel?.rawValue)
-        string("name", e.name)
-        if let address = e.address {
-            string("address", address)
-            if e.type == .contactAdded, let salt = r.addressSalt {
-                string("addressSalt", Hex.encode(salt))
-                string("addressDigest", addressDigest(salt: salt, address: address))
-            }
-        }
-        string("status", e.status?.rawValue)
-        if let attempt = e.attempt { out.append(("attempt", .int(Int64(attempt)))) }
-        string("code", e.code)
-        string("reason", e.reason)
-        string("providerRef", e.providerRef)
-        string("actor", e.actor)
-        if let meta = e.meta { out.append(("meta", .raw(meta))) }
-        out.append(("position", .int(Int64(clamping: r.position))))
-        out.append(("recordedAt", .string(RFC3339.formatMicros(r.recordedAtMicros))))
-        out.append(("hash", .string(Hex.encode(r.hash))))
-        return out
+        var members = MemberList()
+        members.items.reserveCapacity(20)
+        visitFields(r, canonical: false, into: &members)
+        members.items.append(("hash", .string(Hex.encode(r.hash))))
+        return members.items
     }
 
     /// The canonical bytes of a recorded event: its export line without `hash`, with `address`
@@ -81,23 +55,21 @@ public enum ExportLine {
 
     /// `{` and every member up to `recordedAt`, without the closing brace.
     static func fields(_ r: RecordedEvent, canonical: Bool) -> [UInt8] {
+        var text = FieldText()
+        text.out.reserveCapacity(256 + (r.event.meta?.utf8.count ?? 0))
+        text.out.append(UInt8(ascii: "{"))
+        visitFields(r, canonical: canonical, into: &text)
+        return text.out
+    }
+
+    /// The export fields of a recorded event up to `recordedAt`, in export order: the one list
+    /// behind export lines, canonical bytes and `exportMembers`. `canonical` replaces `address`
+    /// (and `addressSalt`) by `addressDigest`.
+    @inline(__always)
+    static func visitFields<Sink: ExportFieldSink>(_ r: RecordedEvent, canonical: Bool, into sink: inout Sink) {
         let e = r.event
-        var out: [UInt8] = []
-        out.reserveCapacity(256 + (e.meta?.utf8.count ?? 0))
-        out.append(UInt8(ascii: "{"))
-        var first = true
-        func key(_ name: StaticString) {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            out.append(UInt8(ascii: "\""))
-            out.append(UInt8(ascii: ":"))
-        }
         func string(_ name: StaticString, _ value: String?) {
-            guard let value else { return }
-            key(name)
-            JSONCanonical.appendString(value.utf8, to: &out)
+            if let value { sink.string(name, value) }
         }
         string("type", e.type.rawValue)
         string("campaign", e.campaign)
@@ -107,44 +79,52 @@ public enum ExportLine {
         string("channel", e.channel?.rawValue)
         string("name", e.name)
         if let address = e.address {
-            let digest = addressDigest(salt: r.addressSalt ?? [], address: address)
             if canonical {
-                string("addressDigest", digest)
+                string("addressDigest", addressDigest(salt: r.addressSalt ?? [], address: address))
             } else {
                 string("address", address)
                 if e.type == .contactAdded, let salt = r.addressSalt {
                     string("addressSalt", Hex.encode(salt))
-                    string("addressDigest", digest)
+                    string("addressDigest", addressDigest(salt: salt, address: address))
                 }
             }
         }
         string("status", e.status?.rawValue)
-        if let attempt = e.attempt {
-            key("attempt")
-            out.append(contentsOf: String(attempt).utf8)
-        }
+        if let attempt = e.attempt { sink.int("attempt", UInt64(attempt)) }
         string("code", e.code)
         string("reason", e.reason)
         string("providerRef", e.providerRef)
         string("actor", e.actor)
-        if let meta = e.meta {
-            key("meta")
-            out.append(contentsOf: meta.utf8)
-        }
-        key("position")
-        out.append(contentsOf: String(r.position).utf8)
-        key("recordedAt")
-        out.append(UInt8(ascii: "\""))
-        RFC3339.appendMicros(r.recordedAtMicros, to: &out)
-        out.append(UInt8(ascii: "\""))
-        return out
+        if let meta = e.meta { sink.raw("meta", meta) }
+        sink.int("position", r.position)
+        sink.recordedAt(r.recordedAtMicros)
     }
 
-    /// The CSV columns of `ledger export --format csv`.
-    public static let csvColumns = [
-        "position", "recordedAt", "type", "campaign", "contact", "at", "id", "status", "attempt",
-        "code", "reason", "providerRef", "actor", "channel", "name", "address", "meta", "hash",
+    /// The CSV columns of `ledger export --format csv`, each with its cell of a recorded event
+    /// (nil: empty): the one list behind the header and the rows.
+    private static let csvCells: [(column: String, cell: @Sendable (RecordedEvent) -> String?)] = [
+        ("position", { String($0.position) }),
+        ("recordedAt", { RFC3339.formatMicros($0.recordedAtMicros) }),
+        ("type", { $0.event.type.rawValue }),
+        ("campaign", { $0.event.campaign }),
+        ("contact", { $0.event.contact }),
+        ("at", { $0.event.at }),
+        ("id", { $0.event.id }),
+        ("status", { $0.event.status?.rawValue }),
+        ("attempt", { $0.event.attempt.map { String($0) } }),
+        ("code", { $0.event.code }),
+        ("reason", { $0.event.reason }),
+        ("providerRef", { $0.event.providerRef }),
+        ("actor", { $0.event.actor }),
+        ("channel", { $0.event.channel?.rawValue }),
+        ("name", { $0.event.name }),
+        ("address", { $0.event.address }),
+        ("meta", { $0.event.meta }),
+        ("hash", { Hex.encode($0.hash) }),
     ]
+
+    /// The CSV columns of `ledger export --format csv`.
+    public static let csvColumns = csvCells.map(\.column)
 
     /// The CSV header line (no line break; RFC 4180 rows end with CRLF).
     public static var csvHeader: String { csvColumns.joined(separator: ",") }
@@ -152,13 +132,7 @@ public enum ExportLine {
     /// One CSV row (no line break) in `csvColumns` order; absent fields are empty. A field is
     /// quoted (RFC 4180) when it holds a comma, a quote, CR or LF; quotes inside are doubled.
     public static func csvRow(_ r: RecordedEvent) -> String {
-        let e = r.event
-        let cells: [String?] = [
-            String(r.position), RFC3339.formatMicros(r.recordedAtMicros), e.type.rawValue, e.campaign,
-            e.contact, e.at, e.id, e.status?.rawValue, e.attempt.map { String($0) }, e.code, e.reason,
-            e.providerRef, e.actor, e.channel?.rawValue, e.name, e.address, e.meta, Hex.encode(r.hash),
-        ]
-        return cells.map { csvField($0 ?? "") }.joined(separator: ",")
+        csvCells.map { csvField($0.cell(r) ?? "") }.joined(separator: ",")
     }
 
     /// A CSV field, quoted when needed (RFC 4180).
@@ -172,5 +146,63 @@ public enum ExportLine {
         }
         out.unicodeScalars.append("\"")
         return out
+    }
+}
+
+/// What receives the fields of `ExportLine.visitFields`.
+protocol ExportFieldSink {
+    mutating func string(_ name: StaticString, _ value: String)
+    mutating func int(_ name: StaticString, _ value: UInt64)
+    /// Already-serialized JSON (the stored `meta`).
+    mutating func raw(_ name: StaticString, _ text: String)
+    mutating func recordedAt(_ micros: Int64)
+}
+
+/// Writes the fields as compact JSON members, each preceded by a comma but the first.
+private struct FieldText: ExportFieldSink {
+    var out: [UInt8] = []
+    var first = true
+
+    mutating func key(_ name: StaticString) {
+        if !first { out.append(UInt8(ascii: ",")) }
+        first = false
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: ":"))
+    }
+
+    mutating func string(_ name: StaticString, _ value: String) {
+        key(name)
+        JSONString.appendQuoted(value.utf8, to: &out)
+    }
+
+    mutating func int(_ name: StaticString, _ value: UInt64) {
+        key(name)
+        out.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func raw(_ name: StaticString, _ text: String) {
+        key(name)
+        out.append(contentsOf: text.utf8)
+    }
+
+    mutating func recordedAt(_ micros: Int64) {
+        key("recordedAt")
+        out.append(UInt8(ascii: "\""))
+        RFC3339.appendMicros(micros, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// Collects the fields as `JSONOutput` members.
+private struct MemberList: ExportFieldSink {
+    var items: [(String, JSONOutput)] = []
+
+    mutating func string(_ name: StaticString, _ value: String) { items.append(("\(name)", .string(value))) }
+    mutating func int(_ name: StaticString, _ value: UInt64) { items.append(("\(name)", .int(Int64(clamping: value)))) }
+    mutating func raw(_ name: StaticString, _ text: String) { items.append(("\(name)", .raw(text))) }
+    mutating func recordedAt(_ micros: Int64) {
+        items.append(("recordedAt", .string(RFC3339.formatMicros(micros))))
     }
 }

@@ -14,49 +14,70 @@
 /// Numbers compare as the reference model compares them: integers exactly, other numbers as
 /// doubles, an integer equal to a double when the double's exact value is that integer.
 enum JSONCanonical {
-    /// The canonical text of one JSON text, or nil when it is not JSON or nests deeper than
-    /// `StrictJSON.maxDepth`.
+    /// The canonical text of one JSON text, or nil when it is not JSON as `StrictJSON` reads it
+    /// (which also rejects repeated keys and nesting deeper than `StrictJSON.maxDepth`).
     static func canonical(_ text: String) -> [UInt8]? {
         var copy = text
         return copy.withUTF8 { u in
-            var r = CanonicalReader(p: UnsafeRawBufferPointer(u))
+            let p = UnsafeRawBufferPointer(u)
+            guard UTF8Check.isValid(p), let document = try? StrictJSON.read(p) else { return nil }
+            var start = 0
+            var end = p.count
+            while isSpace(p[start]) { start += 1 }
+            while isSpace(p[end - 1]) { end -= 1 }
             var out: [UInt8] = []
             out.reserveCapacity(u.count)
-            guard r.value(into: &out, depth: 0) else { return nil }
-            r.skipSpace()
-            return r.i == u.count ? out : nil
+            write(p, start..<end, document: document, to: &out)
+            return out
         }
     }
 
-    /// Appends a JSON string escaping only `"`, `\` and U+0000–U+001F (as `\u00xx`): the
-    /// escaping of export lines and canonical bytes (DESIGN.md §3).
-    static func appendString<C: Collection<UInt8>>(_ utf8: C, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        if utf8.withContiguousStorageIfAvailable({ appendEscaped($0, to: &out) }) == nil {
-            Array(utf8).withUnsafeBufferPointer { appendEscaped($0, to: &out) }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    /// The body of `appendString`: the runs between bytes that need escaping are copied whole
-    /// (most strings need no escape at all, and byte-by-byte appends dominated export and hashing).
-    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        var runStart = 0
-        for i in 0..<bytes.count {
-            let b = bytes[i]
-            guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
-            if b < 0x20 {
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30])
-                out.append(contentsOf: hex2(b).utf8)
+    /// Writes the canonical text of the value at `range`, which `StrictJSON` has read. `document`
+    /// is its reading when the value is the whole text; a nested container is read here, one
+    /// level at a time (so the bytes of a value nested n deep are read n times).
+    private static func write(
+        _ p: UnsafeRawBufferPointer, _ range: Range<Int>, document: StrictJSON.Document?,
+        to out: inout [UInt8]
+    ) {
+        switch p[range.lowerBound] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let inner = UnsafeRawBufferPointer(rebasing: p[range])
+            guard let d = document ?? (try? StrictJSON.read(inner)) else { return }
+            // Member ranges count from the start of the text that was read.
+            let base = document == nil ? range.lowerBound : 0
+            func value(_ m: StrictJSON.Member) -> Range<Int> { base + m.valueStart..<base + m.valueEnd }
+            if d.isObject {
+                let members = d.members.map { m in
+                    let raw = UnsafeRawBufferPointer(rebasing: p[base + m.keyStart..<base + m.keyEnd])
+                    return (key: m.keyHasEscape ? JSONString.decode(raw) : Array(raw), value: value(m))
+                }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+                out.append(UInt8(ascii: "{"))
+                for (n, member) in members.enumerated() {
+                    if n > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONString.appendQuoted(member.key, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    write(p, member.value, document: nil, to: &out)
+                }
+                out.append(UInt8(ascii: "}"))
             } else {
-                out.append(UInt8(ascii: "\\"))
-                out.append(b)
+                out.append(UInt8(ascii: "["))
+                for (n, m) in d.members.enumerated() {
+                    if n > 0 { out.append(UInt8(ascii: ",")) }
+                    write(p, value(m), document: nil, to: &out)
+                }
+                out.append(UInt8(ascii: "]"))
             }
-            runStart = i + 1
+        case UInt8(ascii: "\""):
+            let content = UnsafeRawBufferPointer(rebasing: p[range.lowerBound + 1..<range.upperBound - 1])
+            JSONString.appendQuoted(JSONString.decode(content), to: &out)
+        case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[range]))
+        default:
+            out.append(contentsOf: number(UnsafeRawBufferPointer(rebasing: p[range])))
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
     }
+
+    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 
     /// The canonical text of a number token.
     static func number(_ token: UnsafeRawBufferPointer) -> [UInt8] {
@@ -93,115 +114,5 @@ enum JSONCanonical {
             if carry > 0 { digits.append(carry) }
         }
         return sign + digits.reversed().map { $0 + 0x30 }
-    }
-}
-
-/// A recursive reader producing canonical text; depth is capped, and any syntax problem gives
-/// `false` (stored text is trusted only as far as it checks out).
-private struct CanonicalReader {
-    let p: UnsafeRawBufferPointer
-    var i = 0
-
-    mutating func skipSpace() {
-        while i < p.count, p[i] == 0x20 || p[i] == 0x09 || p[i] == 0x0A || p[i] == 0x0D { i += 1 }
-    }
-
-    mutating func value(into out: inout [UInt8], depth: Int) -> Bool {
-        skipSpace()
-        guard i < p.count, depth < StrictJSON.maxDepth else { return false }
-        switch p[i] {
-        case UInt8(ascii: "{"): return object(into: &out, depth: depth + 1)
-        case UInt8(ascii: "["): return array(into: &out, depth: depth + 1)
-        case UInt8(ascii: "\""):
-            guard let s = string() else { return false }
-            JSONCanonical.appendString(s, to: &out)
-            return true
-        case UInt8(ascii: "t"): return word("true", into: &out)
-        case UInt8(ascii: "f"): return word("false", into: &out)
-        case UInt8(ascii: "n"): return word("null", into: &out)
-        default:
-            let start = i
-            while i < p.count, MetaText.isNumberByte(p[i]) { i += 1 }
-            guard i > start else { return false }
-            out.append(contentsOf: JSONCanonical.number(UnsafeRawBufferPointer(rebasing: p[start..<i])))
-            return true
-        }
-    }
-
-    mutating func word(_ w: String, into out: inout [UInt8]) -> Bool {
-        let u = Array(w.utf8)
-        guard i + u.count <= p.count, p[i..<i + u.count].elementsEqual(u) else { return false }
-        i += u.count
-        out.append(contentsOf: u)
-        return true
-    }
-
-    /// A string's decoded bytes; `i` moves past its closing quote.
-    mutating func string() -> [UInt8]? {
-        let start = i + 1
-        var k = start
-        while k < p.count, p[k] != UInt8(ascii: "\"") { k += p[k] == UInt8(ascii: "\\") ? 2 : 1 }
-        guard k < p.count else { return nil }
-        i = k + 1
-        return JSONString.decode(UnsafeRawBufferPointer(rebasing: p[start..<k]))
-    }
-
-    mutating func object(into out: inout [UInt8], depth: Int) -> Bool {
-        i += 1
-        var members: [(key: [UInt8], value: [UInt8])] = []
-        skipSpace()
-        if i < p.count, p[i] == UInt8(ascii: "}") {
-            i += 1
-        } else {
-            while true {
-                skipSpace()
-                guard i < p.count, p[i] == UInt8(ascii: "\""), let key = string() else { return false }
-                skipSpace()
-                guard i < p.count, p[i] == UInt8(ascii: ":") else { return false }
-                i += 1
-                var v: [UInt8] = []
-                guard value(into: &v, depth: depth) else { return false }
-                members.append((key, v))
-                skipSpace()
-                guard i < p.count else { return false }
-                i += 1
-                if p[i - 1] == UInt8(ascii: "}") { break }
-                guard p[i - 1] == UInt8(ascii: ",") else { return false }
-            }
-        }
-        members.sort { $0.key.lexicographicallyPrecedes($1.key) }
-        out.append(UInt8(ascii: "{"))
-        for (n, m) in members.enumerated() {
-            if n > 0 { out.append(UInt8(ascii: ",")) }
-            JSONCanonical.appendString(m.key, to: &out)
-            out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: m.value)
-        }
-        out.append(UInt8(ascii: "}"))
-        return true
-    }
-
-    mutating func array(into out: inout [UInt8], depth: Int) -> Bool {
-        i += 1
-        out.append(UInt8(ascii: "["))
-        skipSpace()
-        if i < p.count, p[i] == UInt8(ascii: "]") {
-            i += 1
-            out.append(UInt8(ascii: "]"))
-            return true
-        }
-        var first = true
-        while true {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            guard value(into: &out, depth: depth) else { return false }
-            skipSpace()
-            guard i < p.count else { return false }
-            i += 1
-            if p[i - 1] == UInt8(ascii: "]") { break }
-            guard p[i - 1] == UInt8(ascii: ",") else { return false }
-        }
-        out.append(UInt8(ascii: "]"))
-        return true
     }
 }

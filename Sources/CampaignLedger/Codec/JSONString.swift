@@ -1,18 +1,66 @@
-/// Decoding of JSON string contents (the bytes between the quotes), for values and keys.
+/// JSON string contents (the bytes between the quotes): decoding, for values and keys, and the
+/// one writer of JSON strings the ledger has (export lines, canonical bytes, answers).
 enum JSONString {
+    /// Whether a byte must be escaped inside a JSON string as the ledger writes it: `"`, `\` and
+    /// U+0000–U+001F. (In UTF-8, bytes below 0x80 are only ever ASCII characters, so checking
+    /// bytes finds exactly the scalars that need escaping.)
+    @inline(__always)
+    static func needsEscape(_ b: UInt8) -> Bool {
+        b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\")
+    }
+
+    /// Appends a JSON string escaping only `"`, `\` and U+0000–U+001F (as `\u00xx`, lowercase):
+    /// the escaping of export lines, canonical bytes (DESIGN.md §3) and answers.
+    static func appendQuoted<C: Collection<UInt8>>(_ utf8: C, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        if utf8.withContiguousStorageIfAvailable({ appendEscaped($0, to: &out) }) == nil {
+            Array(utf8).withUnsafeBufferPointer { appendEscaped($0, to: &out) }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// `appendQuoted` for text built as a String. Most text needs no escape and is appended whole.
+    static func appendQuoted(_ s: String, to out: inout String) {
+        let plain = s.utf8.withContiguousStorageIfAvailable { !$0.contains(where: needsEscape) }
+            ?? !s.utf8.contains(where: needsEscape)
+        if plain {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count + 8)
+        appendQuoted(s.utf8, to: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The body of `appendQuoted`: the runs between bytes that need escaping are copied whole
+    /// (most strings need no escape at all, and byte-by-byte appends dominated export and hashing).
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var runStart = 0
+        for i in 0..<bytes.count {
+            let b = bytes[i]
+            guard needsEscape(b) else { continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+            if b < 0x20 {
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30])
+                Hex.append(CollectionOfOne(b), to: &out)
+            } else {
+                out.append(UInt8(ascii: "\\"))
+                out.append(b)
+            }
+            runStart = i + 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+    }
+
     /// The value of four hex digits at `at`, or nil when they are not four hex digits.
     static func hex4(_ p: UnsafeRawBufferPointer, _ at: Int) -> UInt32? {
         guard at + 4 <= p.count else { return nil }
         var v: UInt32 = 0
         for k in 0..<4 {
-            let b = p[at + k]
-            let d: UInt8
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = b - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = b - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = b - UInt8(ascii: "A") + 10
-            default: return nil
-            }
+            guard let d = Hex.value(of: p[at + k]) else { return nil }
             v = v << 4 | UInt32(d)
         }
         return v

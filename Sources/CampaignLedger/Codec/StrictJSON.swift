@@ -2,8 +2,8 @@
 ///
 /// Foundation's parsers accept repeated keys, a byte-order mark and `1.0` as an integer, so the
 /// ledger reads JSON itself. The reader walks the bytes once, without recursion (an explicit stack,
-/// capped at `maxDepth`), and reports the members of the top-level object as byte ranges: values
-/// are decoded only when a caller needs them. It rejects everything RFC 8259 rejects plus repeated
+/// capped at `maxDepth`), and reports the members of the top-level object (or the elements of a
+/// top-level array) as byte ranges: values are decoded only when a caller needs them. It rejects everything RFC 8259 rejects plus repeated
 /// keys (compared after decoding escapes, at any depth). A `\u` escape that leaves a lone
 /// surrogate is not a syntax error here: it is flagged on the member that holds it, because the
 /// line rules name the field (interchange.md §1).
@@ -37,6 +37,12 @@ public enum StrictJSON {
         public var valueHasLoneSurrogate: Bool
         /// Nesting depth of the value: 0 for a scalar, 1 for an object or array of scalars, …
         public var depth: Int
+
+        /// A top-level array element before its value is read (no key).
+        static let element = Member(
+            keyStart: 0, keyEnd: 0, keyHasEscape: false, keyHasLoneSurrogate: false, valueStart: 0,
+            valueEnd: -1, kind: .null, flag: false, valueHasEscape: false, valueHasLoneSurrogate: false,
+            depth: 0)
     }
 
     /// Why a line is not JSON (the line rules report it on the field `line`).
@@ -46,8 +52,8 @@ public enum StrictJSON {
         public var offset: Int
     }
 
-    /// The result of reading a line: its top-level members in order, or `nil` members when the
-    /// line is valid JSON but not an object.
+    /// The result of reading a line: the members of its top-level object in order; for an array,
+    /// its elements (members with an empty key); for a scalar, none.
     public struct Document: Sendable {
         public var members: [Member]
         public var isObject: Bool
@@ -118,8 +124,9 @@ private struct Reader {
                 continue
             }
             // A value starts here.
-            let startsMember = frames.count == 1 && frames[0].isObject
+            let startsMember = frames.count == 1
             if startsMember {
+                if !frames[0].isObject { members.append(.element) }
                 members[members.count - 1].valueStart = i
                 surrogateInValue = false
                 deepest = 1
@@ -140,11 +147,11 @@ private struct Reader {
             }
             // A value ended: continue its container, or finish.
             while true {
-                if frames.count == 1 && frames[0].isObject { finishMember() }
+                if frames.count == 1 { finishMember() }
                 if frames.isEmpty {
                     skipSpace()
                     guard i == p.count else { throw fail("unexpected data after the JSON value") }
-                    return StrictJSON.Document(members: isObject ? members : [], isObject: isObject)
+                    return StrictJSON.Document(members: members, isObject: isObject)
                 }
                 skipSpace()
                 guard i < p.count else { throw fail("unexpected end of line") }
@@ -313,7 +320,7 @@ private struct Reader {
                 i += 1
                 return (hasEscape, lone)
             }
-            if b < 0x20 { throw fail("control character U+00\(hex2(b)) inside a string (escape it)") }
+            if b < 0x20 { throw fail("control character U+00\(Hex.encode(CollectionOfOne(b))) inside a string (escape it)") }
             if b != UInt8(ascii: "\\") {
                 i += 1
                 continue
@@ -373,9 +380,3 @@ private struct Reader {
 }
 
 @inline(__always) func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
-
-/// Two lowercase hex digits of a byte.
-func hex2(_ b: UInt8) -> String {
-    let digits: [Character] = Array("0123456789abcdef")
-    return String([digits[Int(b >> 4)], digits[Int(b & 15)]])
-}

@@ -106,10 +106,11 @@ public struct CampaignAggregate: Sendable, Hashable {
     }
 
     /// `ledger campaign show --json` (interchange.md §3): `position` is the last position the
-    /// answering projection applied; `maxDeliver`/`maxRead` the exact timing maxima in ns.
-    /// `includeBreakdowns: false` gives the `campaign list` element.
+    /// answering projection applied, `projectionVersion` the version of that projection's rules
+    /// and `build` the number of the build that answered; `maxDeliver`/`maxRead` the exact
+    /// timing maxima in ns. `includeBreakdowns: false` gives the `campaign list` element.
     public func showJSON(
-        campaign: String, position: UInt64, projectionVersion: Int, maxDeliver: Int64?,
+        campaign: String, position: UInt64, projectionVersion: Int, build: Int, maxDeliver: Int64?,
         maxRead: Int64?, includeBreakdowns: Bool = true
     ) -> JSONOutput {
         let (status, endedBy) = self.status
@@ -127,6 +128,7 @@ public struct CampaignAggregate: Sendable, Hashable {
                                             includeBreakdowns: includeBreakdowns)),
             ("position", .int(Int64(clamping: position))),
             ("projectionVersion", .int(Int64(projectionVersion))),
+            ("build", .int(Int64(build))),
         ])
     }
 

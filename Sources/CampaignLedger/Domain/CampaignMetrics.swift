@@ -40,7 +40,7 @@ public struct CampaignMetrics: Sendable, Hashable {
         for (state, n) in stateCounts where n != 0 {
             contacts += n
             self.stateCounts[state.slot] += n
-            switch family.info(state)?.stateClass ?? state.anyClass {
+            switch family.info(state)?.stateClass ?? state.stateClass {
             case .reached: reached += n
             case .failure: failed += n
             case .excluded: excluded += n

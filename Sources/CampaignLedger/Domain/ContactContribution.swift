@@ -45,7 +45,7 @@ public struct ContactContribution: Sendable, Hashable {
     /// The contribution of a contact's fold in a campaign of `family`.
     public init(_ fold: borrowing ContactFold, family: ChannelFamily) {
         state = fold.state
-        let cls = family.info(fold.state)?.stateClass ?? fold.state.anyClass
+        let cls = family.info(fold.state)?.stateClass ?? fold.state.stateClass
         stateClass = cls
         let ever = fold.everMask
         everSent = ever & StateSets.everSent != 0

@@ -108,7 +108,7 @@ public struct ContactFold: Sendable, Hashable {
     public func ever(_ state: ContactState) -> Bool { everMask & state.joined.bit != 0 }
 
     /// The class of the current state.
-    public var stateClass: StateClass { state.anyClass }
+    public var stateClass: StateClass { state.stateClass }
 
     /// Applies one appended event about this contact, at `position`, in a campaign of `family`.
     /// Events of other types, and statuses that are not of the family (never in a validated log),

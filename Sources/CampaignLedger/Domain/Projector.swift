@@ -138,21 +138,24 @@ public struct Projector: Sendable {
 
     // MARK: Answers (interchange.md §3)
 
-    /// `campaign show`; nil for an unknown campaign.
-    public func campaignShow(_ id: String, projectionVersion: Int = 1) -> JSONOutput? {
-        campaign(id).map { show($0, projectionVersion: projectionVersion, breakdowns: true) }
+    /// `campaign show`; nil for an unknown campaign. `build` and `projectionVersion` name the
+    /// build whose answer this stands for (see `CampaignAggregate.showJSON`).
+    public func campaignShow(
+        _ id: String, build: Int = 1, projectionVersion: Int = BuiltInProjection.version
+    ) -> JSONOutput? {
+        campaign(id).map { show($0, build: build, projectionVersion: projectionVersion, breakdowns: true) }
     }
 
     /// `campaign list`: every campaign in campaign-id order, without the breakdowns.
-    public func campaignList(projectionVersion: Int = 1) -> JSONOutput {
+    public func campaignList(build: Int = 1, projectionVersion: Int = BuiltInProjection.version) -> JSONOutput {
         .array(entries.sorted { utf8Precedes($0.id, $1.id) }.map {
-            show($0, projectionVersion: projectionVersion, breakdowns: false)
+            show($0, build: build, projectionVersion: projectionVersion, breakdowns: false)
         })
     }
 
-    private func show(_ e: CampaignEntry, projectionVersion: Int, breakdowns: Bool) -> JSONOutput {
+    private func show(_ e: CampaignEntry, build: Int, projectionVersion: Int, breakdowns: Bool) -> JSONOutput {
         e.aggregate.showJSON(
-            campaign: e.id, position: position, projectionVersion: projectionVersion,
+            campaign: e.id, position: position, projectionVersion: projectionVersion, build: build,
             maxDeliver: e.deliverTimes.max, maxRead: e.readTimes.max,
             includeBreakdowns: breakdowns)
     }

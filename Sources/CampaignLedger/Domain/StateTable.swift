@@ -22,9 +22,10 @@ extension ContactState {
     @inline(__always)
     var bit: UInt64 { 1 << UInt64(slot) }
 
-    /// The class of a (joined) state. Every state has the same class in each family it belongs
-    /// to, so no family is needed.
-    var anyClass: StateClass {
+    /// How the state counts (domain.md §2): its class, e.g. `failure` for every failure state of
+    /// either family. Every state has the same class in each family it belongs to, so no family
+    /// is needed.
+    public var stateClass: StateClass {
         (ChannelFamily.messaging.info(self) ?? ChannelFamily.telephone.info(self))?.stateClass
             ?? .pending
     }

@@ -20,9 +20,18 @@ public enum TimeFilter: Sendable, Hashable {
 }
 
 extension Ledger {
-    /// The number of the projection build that answers queries (`projectionVersion` in answers).
+    /// The number of the projection build that answers queries (`build` in answers).
     public var projectionBuild: Int {
         get throws { Int(try store.answeringBuild().number) }
+    }
+
+    /// The version of the rules of a build (`projectionVersion` in answers).
+    func projectionVersion(_ build: BuildStorage, _ txn: borrowing Transaction) throws -> Int {
+        Int(try store.buildInfo(build.number, txn)?.version ?? UInt32(BuiltInProjection.version))
+    }
+
+    func projectionVersion(_ build: BuildStorage) throws -> Int {
+        try store.environment.read { txn in try projectionVersion(build, txn) }
     }
 
     /// The checkpoint (last applied position) of a build.
@@ -55,7 +64,8 @@ extension Ledger {
         let filter = try filter ?? lagFilter(build)
         if let filter {
             let projector = try fold(campaign: id, filter: filter)
-            guard let answer = projector.campaignShow(id, projectionVersion: Int(build.number)) else {
+            guard let answer = projector.campaignShow(
+                id, build: Int(build.number), projectionVersion: try projectionVersion(build)) else {
                 throw LedgerError.notFound(notFoundCampaign(id, filter))
             }
             return answer
@@ -65,7 +75,8 @@ extension Ledger {
                 throw LedgerError.notFound(notFoundCampaign(id, nil))
             }
             return agg.showJSON(
-                campaign: id, position: try checkpoint(build, txn), projectionVersion: Int(build.number),
+                campaign: id, position: try checkpoint(build, txn),
+                projectionVersion: try projectionVersion(build, txn), build: Int(build.number),
                 maxDeliver: try build.maximum(id, .deliver, txn), maxRead: try build.maximum(id, .read, txn))
         }
     }
@@ -75,10 +86,12 @@ extension Ledger {
         let build = try store.answeringBuild()
         let filter = try filter ?? lagFilter(build)
         if let filter {
-            return try foldAll(filter: filter).campaignList(projectionVersion: Int(build.number))
+            return try foldAll(filter: filter).campaignList(
+                build: Int(build.number), projectionVersion: try projectionVersion(build))
         }
         return try store.environment.read { txn in
             let position = try checkpoint(build, txn)
+            let version = try projectionVersion(build, txn)
             var rows: [(String, CampaignAggregate)] = []
             try txn.forEach(build.campaigns) { key, value in
                 let id = String(decoding: key, as: UTF8.self)
@@ -91,7 +104,7 @@ extension Ledger {
             }
             return .array(try rows.map { id, agg in
                 agg.showJSON(
-                    campaign: id, position: position, projectionVersion: Int(build.number),
+                    campaign: id, position: position, projectionVersion: version, build: Int(build.number),
                     maxDeliver: try build.maximum(id, .deliver, txn), maxRead: try build.maximum(id, .read, txn),
                     includeBreakdowns: false)
             })

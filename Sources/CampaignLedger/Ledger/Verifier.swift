@@ -13,6 +13,23 @@ public struct VerifyReport: Sendable {
     /// compared with a fresh fold; otherwise they were not (a writing process catches the build
     /// up; run verify again after it).
     public var projectionLag: UInt64 = 0
+
+    /// `ledger verify --json` (interchange.md §3): `ok`, `eventsChecked`, `firstBadPosition`
+    /// (null when none names a position), `projectionsCompared` (false when the active build
+    /// lagged), `problems` (each `position`, null when none, and `message`) and `head`
+    /// (`position`, `hash` in lowercase hex).
+    public var json: JSONOutput {
+        .object([
+            ("ok", .bool(isOK)),
+            ("eventsChecked", .int(Int64(clamping: eventsChecked))),
+            ("firstBadPosition", problems.first?.position.map { .int(Int64(clamping: $0)) } ?? .null),
+            ("projectionsCompared", .bool(projectionLag == 0)),
+            ("problems", .array(problems.map { p in
+                .object([("position", p.position.map { .int(Int64(clamping: $0)) } ?? .null), ("message", .string(p.message))])
+            })),
+            ("head", .object([("position", .int(Int64(clamping: head.position))), ("hash", .string(Hex.encode(head.hash)))])),
+        ])
+    }
 }
 
 /// One thing `verify` found wrong, naming the position where it can.

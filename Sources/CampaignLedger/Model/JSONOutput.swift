@@ -56,35 +56,10 @@ public indirect enum JSONOutput: Sendable, Hashable {
         }
     }
 
-    /// Writes `s` as a JSON string, escaping only `"`, `\` and U+0000–U+001F (`\u00xx`).
+    /// Writes `s` as a JSON string, escaping only `"`, `\` and U+0000–U+001F (`\u00xx`): the
+    /// same escaping as export lines and canonical bytes (one writer, `JSONString.appendQuoted`).
     public static func writeString(_ s: String, to out: inout String) {
-        // Most text needs no escape: append it whole. (In UTF-8, bytes below 0x80 are only ever
-        // ASCII characters, so checking bytes finds exactly the scalars that need escaping.)
-        let needsEscape = { (byte: UInt8) in byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") }
-        let plain = s.utf8.withContiguousStorageIfAvailable { !$0.contains(where: needsEscape) }
-            ?? !s.utf8.contains(where: needsEscape)
-        if plain {
-            out += "\""
-            out += s
-            out += "\""
-            return
-        }
-        out += "\""
-        var pending = Substring(s).unicodeScalars[...]
-        while let i = pending.firstIndex(where: { $0 == "\"" || $0 == "\\" || $0.value < 0x20 }) {
-            out.unicodeScalars.append(contentsOf: pending[..<i])
-            let c = pending[i]
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            }
-            pending = pending[pending.index(after: i)...]
-        }
-        out.unicodeScalars.append(contentsOf: pending)
-        out += "\""
+        JSONString.appendQuoted(s, to: &out)
     }
 
     /// Pretty text with two-space indentation, for people reading `--json` in a terminal.

@@ -120,6 +120,28 @@ import Testing
         #expect(JSONCanonical.canonical(#"{"a":1} x"#) == nil)
     }
 
+    /// Canonical text of nested containers, read by `StrictJSON` one level at a time: members
+    /// sorted by decoded key bytes at every depth, strings decoded and re-escaped, whitespace
+    /// gone; any JSON text may be the top level; what StrictJSON rejects has no canonical text.
+    @Test func canonicalStructure() {
+        func text(_ json: String) -> String? {
+            JSONCanonical.canonical(json).map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(text(#" { "b" : { "d" : [ {"y":1, "x":"\u0041\n"} , [ ] , { } ], "c":null } , "a" : "\/" } "#)
+                == #"{"a":"/","b":{"c":null,"d":[{"x":"A\u000a","y":1},[],{}]}}"#)
+        #expect(text(#"{"\u00e9":1,"z":2,"\u007a\u007a":[true,false]}"#) == #"{"z":2,"zz":[true,false],"é":1}"#)
+        #expect(text(#"[ 3 , "x" , [1.50] ]"#) == #"[3,"x",[1.5]]"#)
+        #expect(text(#" "s\"" "#) == #""s\"""#)
+        #expect(text(" 1.50 ") == "1.5")
+        #expect(text(#"{"a":1,"a":1}"#) == nil)
+        #expect(text(#"{"a":{"b":1,"\u0062":2}}"#) == nil)
+        #expect(text(String(repeating: "[", count: 513) + String(repeating: "]", count: 513)) == nil)
+        #expect(text(String(repeating: "[", count: 512) + String(repeating: "]", count: 512))
+                == String(repeating: "[", count: 512) + String(repeating: "]", count: 512))
+        #expect(text("") == nil)
+        #expect(text("[1,]") == nil)
+    }
+
     @Test func derivedIDs() {
         let e = Event(type: .campaignStarted, campaign: "spring", at: "2026-11-20T09:30:02Z",
                       atNanos: 0, meta: #"{"b":[true,0.5],"a":1}"#)

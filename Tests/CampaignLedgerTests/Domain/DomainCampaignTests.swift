@@ -135,7 +135,7 @@ struct DomainStatusTests {
         log.status("b", .sent, "spring", at: 10)
         log.status("b", .deliveryFailed, "spring", at: 20, code: "131026")
         log.removed("r", "spring")
-        let json = log.projector.campaignShow("spring", projectionVersion: 1)!
+        let json = log.projector.campaignShow("spring", build: 3, projectionVersion: 1)!
         let expected = """
             {"campaign":"spring","channel":"whatsapp","name":"Spring promo","status":"completed",\
             "endedBy":"settled","paused":false,"createdAt":"2026-11-20T08:00:00Z",\
@@ -146,10 +146,10 @@ struct DomainStatusTests {
             "failures":{"delivery_failed":1},"errorCodes":{"131026":1},\
             "timeToDeliver":{"count":1,"p50":2.0,"p95":2.0,"max":2.0},\
             "timeToRead":{"count":1,"p50":61.0,"p95":61.0,"max":61.0}},"position":11,\
-            "projectionVersion":1}
+            "projectionVersion":1,"build":3}
             """
         #expect(json.serialized() == expected)
-        let list = log.projector.campaignList(projectionVersion: 2)
+        let list = log.projector.campaignList(build: 4, projectionVersion: 2)
         guard case .array(let items) = list else { Issue.record("not an array"); return }
         #expect(items.count == 1)
         #expect(items[0]["metrics"]!.keys == [
@@ -158,6 +158,7 @@ struct DomainStatusTests {
             "timeToDeliver", "timeToRead",
         ])
         #expect(items[0]["projectionVersion"] == .int(2))
+        #expect(items[0]["build"] == .int(4))
     }
 
     @Test func unknownCampaignOrContactIsIgnored() {

@@ -24,7 +24,7 @@ import CampaignLedgerDemo
         let fold = Projector(log)
         for entry in fold.campaigns {
             let stored = try ledger.campaignJSON(entry.id)
-            let fresh = try #require(fold.campaignShow(entry.id, projectionVersion: try ledger.projectionBuild))
+            let fresh = try #require(fold.campaignShow(entry.id, build: try ledger.projectionBuild))
             #expect(stored["metrics"] == fresh["metrics"], "campaign \(entry.id)")
             #expect(stored["status"] == fresh["status"])
             #expect(stored["endedBy"] == fresh["endedBy"])
