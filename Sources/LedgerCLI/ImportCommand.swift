@@ -113,20 +113,20 @@ struct ImportCommand: ParsableCommand {
     }
 
     /// One `{"line": N, "error": "…", "text": "…"}` per rejected line: nothing given is lost. A
-    /// line that is not valid UTF-8 cannot be a JSON string as it is, so its exact bytes go into
-    /// `"textBase64"` instead of `"text"`.
+    /// line that is not valid UTF-8 cannot be a JSON string as it is: its `text` is the line
+    /// decoded with U+FFFD for each invalid sequence (the shape interchange.md promises), and
+    /// `"textBase64"` beside it carries its exact bytes.
     private func writeRejects(_ rejected: [LineError], to path: String) throws {
         var out = ""
         for e in rejected {
-            let text: (String, JSONOutput)
-            if let valid = String(validating: e.text, as: UTF8.self) {
-                text = ("text", .string(valid))
-            } else {
-                text = ("textBase64", .string(Data(e.text).base64EncodedString()))
+            var members: [(String, JSONOutput)] = [
+                ("line", .int(Int64(e.line))), ("error", .string(e.summary)),
+                ("text", .string(String(decoding: e.text, as: UTF8.self))),
+            ]
+            if String(validating: e.text, as: UTF8.self) == nil {
+                members.append(("textBase64", .string(Data(e.text).base64EncodedString())))
             }
-            out += JSONOutput.object([
-                ("line", .int(Int64(e.line))), ("error", .string(e.summary)), text,
-            ]).serialized() + "\n"
+            out += JSONOutput.object(members).serialized() + "\n"
         }
         guard FileManager.default.createFile(atPath: path, contents: Data(out.utf8)) else {
             throw LedgerError.unavailable("cannot write the rejects file \(path)")

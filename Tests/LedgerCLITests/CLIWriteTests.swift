@@ -126,8 +126,9 @@ import Testing
         #expect(try other.read("m.jsonl.rejects.jsonl").split(separator: "\n").count == 2)
     }
 
-    /// A line that is not UTF-8 is kept byte for byte: its rejects record carries the bytes in
-    /// base64 (`textBase64`) since a JSON string cannot hold them.
+    /// A line that is not UTF-8 is kept byte for byte: its rejects record keeps the `text` the
+    /// spec promises (a decoding with U+FFFD) and carries the exact bytes in base64
+    /// (`textBase64`), since a JSON string cannot hold them.
     @Test func skipInvalidKeepsTheBytesOfALineThatIsNotUTF8() throws {
         let dir = try TempDir()
         // Latin-1 "é" (0xE9), a lone continuation byte (0x80) and an overlong "/" (0xC0 0xAF).
@@ -139,7 +140,8 @@ import Testing
         #expect(r.status == 0, "\(r)")
         let out = try dir.read("rejects.jsonl").split(separator: "\n").map { try JSON.parse(String($0)) }
         try #require(out.count == 1, "\(out)")
-        #expect(out[0].keys == ["line", "error", "textBase64"])
+        #expect(out[0].keys == ["line", "error", "text", "textBase64"])
+        #expect(out[0]["text"].string == String(decoding: bad, as: UTF8.self))
         #expect(out[0]["line"].int == 2)
         let kept = try #require(Data(base64Encoded: out[0]["textBase64"].string ?? ""), "\(out[0])")
         #expect(Array(kept) == bad)
