@@ -221,10 +221,10 @@ struct Validator {
 }
 
 /// A contact's identity: the pair (campaign, contact).
-public struct ContactIdentity: Hashable, Sendable {
-    public var campaign: String
-    public var contact: String
-    public init(campaign: String, contact: String) {
+package struct ContactIdentity: Hashable, Sendable {
+    package var campaign: String
+    package var contact: String
+    package init(campaign: String, contact: String) {
         self.campaign = campaign
         self.contact = contact
     }
