@@ -221,10 +221,10 @@ struct Validator {
 }
 
 /// A contact's identity: the pair (campaign, contact).
-package struct ContactIdentity: Hashable, Sendable {
-    package var campaign: String
-    package var contact: String
-    package init(campaign: String, contact: String) {
+struct ContactIdentity: Hashable, Sendable {
+    var campaign: String
+    var contact: String
+    init(campaign: String, contact: String) {
         self.campaign = campaign
         self.contact = contact
     }
