@@ -39,7 +39,9 @@ public struct Event: Sendable, Hashable {
     /// A JSON object's text, compact (no insignificant whitespace), otherwise as received.
     public var meta: String?
 
-    public init(
+    /// Every field given as is, `atNanos` unchecked against `at`: for the library's own decoders
+    /// and generators (an embedder uses `init(_:campaign:at:…)` or `init(json:)`).
+    package init(
         type: EventType, campaign: String, at: String, atNanos: Int64, id: String? = nil,
         contact: String? = nil, channel: Channel? = nil, name: String? = nil,
         address: String? = nil, status: ContactState? = nil, attempt: Int? = nil,
