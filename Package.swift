@@ -108,6 +108,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The documented embedding examples (README, docs/custom-projections.md), compiled as an
+        // embedder's code is: against the public API only, without the package's `package` ones.
+        .testTarget(
+            name: "EmbeddingTests",
+            dependencies: ["CampaignLedger", .product(name: "Logging", package: "swift-log")],
+            packageAccess: false,
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CampaignLedgerDemoTests",
             dependencies: ["CampaignLedgerDemo", "CampaignLedger"],

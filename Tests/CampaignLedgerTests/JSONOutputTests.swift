@@ -1,5 +1,5 @@
 import Testing
-@testable import CampaignLedger
+import CampaignLedger
 
 @Suite struct JSONOutputTests {
     @Test func escapesOnlyQuoteBackslashAndControls() {

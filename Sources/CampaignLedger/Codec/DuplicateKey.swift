@@ -1,12 +1,12 @@
 /// Content identity of events (domain.md §5, interchange.md §2): whether a re-delivered event is
 /// the one already stored, and the deterministic id of an import line given without `id`.
-public enum DuplicateKey {
+package enum DuplicateKey {
     /// Whether `new` (as parsed: only the fields its type uses, `null` removed) has the same
     /// content as the stored event: equal JSON values of every input field. Strings compare by
     /// their UTF-8 bytes (no Unicode normalization), `at` as text, `meta` as a JSON value (objects
     /// unordered, numbers by value). When `new` carries no `attempt` it matches whatever attempt
     /// was resolved for the stored event; when it does, the two must be equal.
-    public static func sameContent(_ new: Event, as stored: Event) -> Bool {
+    package static func sameContent(_ new: Event, as stored: Event) -> Bool {
         guard new.type == stored.type, new.channel == stored.channel, new.status == stored.status,
             same(new.campaign, stored.campaign), same(new.at, stored.at), same(new.id, stored.id),
             same(new.contact, stored.contact), same(new.name, stored.name),
@@ -40,7 +40,7 @@ public enum DuplicateKey {
     /// strings escaped only for `"`, `\` and U+0000–U+001F (`\u00xx`); `attempt` as digits;
     /// `meta` in the canonical form of `JSONCanonical` (sorted keys, numbers by value). Events
     /// with equal JSON values of these fields have equal canonical content.
-    public static func canonicalContent(_ e: Event) -> [UInt8] {
+    package static func canonicalContent(_ e: Event) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "{")]
         var first = true
         func member(_ name: String, _ body: (inout [UInt8]) -> Void) {
@@ -84,7 +84,7 @@ public enum DuplicateKey {
     /// content (0 for the first). The event is taken as parsed (no `id`; `attempt` only when the
     /// line gave it). Identical lines get distinct ids, inserting other lines changes no id, and
     /// importing the same file again repeats every id (so nothing is appended twice).
-    public static func derivedID(for event: Event, occurrence: Int) -> String {
+    package static func derivedID(for event: Event, occurrence: Int) -> String {
         var input = canonicalContent(event)
         input.append(0x0A)
         input.append(contentsOf: String(occurrence).utf8)

@@ -1,17 +1,17 @@
 /// Reads one JSON Lines input line into an event: every rule of interchange.md §1 that needs no
 /// ledger state (syntax, field names, types, required fields, limits, times, enumerations).
 /// Family, lifecycle, reference and duplicate checks need the ledger and happen later.
-public enum EventLineParser {
+package enum EventLineParser {
     /// A line (without its LF; a CR counts) may hold at most 1 MiB.
-    public static let maxLineBytes = 1 << 20
+    package static let maxLineBytes = 1 << 20
     /// `meta` may be at most 64 KiB written compactly, and nested at most 32 deep.
-    public static let maxMetaBytes = 64 * 1024
-    public static let maxMetaDepth = 32
+    package static let maxMetaBytes = 64 * 1024
+    package static let maxMetaDepth = 32
     /// `attempt` is an integer 1 … 1,000,000.
-    public static let maxAttempt = 1_000_000
+    package static let maxAttempt = 1_000_000
 
     /// Parses a line given as bytes; see `parse(_: UnsafeRawBufferPointer)`.
-    public static func parse(_ line: [UInt8]) throws(InputError) -> ParsedLine? {
+    package static func parse(_ line: [UInt8]) throws(InputError) -> ParsedLine? {
         let result = line.withUnsafeBytes { p in
             Result { () throws(InputError) -> ParsedLine? in try parse(p) }
         }
@@ -23,7 +23,7 @@ public enum EventLineParser {
     /// reference model checks: size, byte-order mark, UTF-8, JSON syntax (repeated keys
     /// included), top-level object, lone surrogates, unknown fields, `type`, required fields,
     /// value types, string limits, times, integers, hex, `meta`, `channel`, `status`.
-    public static func parse(_ p: UnsafeRawBufferPointer) throws(InputError) -> ParsedLine? {
+    package static func parse(_ p: UnsafeRawBufferPointer) throws(InputError) -> ParsedLine? {
         guard p.count <= maxLineBytes else {
             throw InputError(field: "line", message: "longer than 1 MiB (\(p.count) bytes)")
         }

@@ -7,9 +7,9 @@
 /// 0 id, 1 contact, 2 channel (u8: 1 whatsapp, 2 sms, 3 telephone), 3 name, 4 address,
 /// 5 status (u8 `ContactState.code`), 6 attempt (u32), 7 code, 8 reason, 9 providerRef, 10 actor,
 /// 11 meta, 12 addressSalt (16 bytes). Strings are u32 length + UTF-8. Nothing follows.
-public enum EventRecord {
+package enum EventRecord {
     /// The record format this code writes and reads.
-    public static let version: UInt8 = 1
+    package static let version: UInt8 = 1
 
     /// The bits of the presence bitmap, in field order.
     enum Bit: UInt16 {
@@ -41,7 +41,7 @@ public enum EventRecord {
 
     /// The record of an event. Preconditions (programming errors, not data errors): `hash` has
     /// 32 bytes, `addressSalt` (when present) 16, `attempt` (when present) fits 0…2³²−1.
-    public static func encode(_ r: RecordedEvent) -> [UInt8] {
+    package static func encode(_ r: RecordedEvent) -> [UInt8] {
         precondition(r.hash.count == 32, "a hash has 32 bytes")
         precondition(r.addressSalt == nil || r.addressSalt!.count == 16, "an address salt has 16 bytes")
         let e = r.event
@@ -111,12 +111,12 @@ public enum EventRecord {
 
     /// Reads a record. Every length and code is checked: a truncated, extended or corrupted
     /// record gives an error naming what is wrong, never a crash.
-    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodeError) -> RecordedEvent {
+    package static func decode(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodeError) -> RecordedEvent {
         try RecordView(bytes).recorded()
     }
 
     /// Reads a record held in an array.
-    public static func decode(_ bytes: [UInt8]) throws(RecordDecodeError) -> RecordedEvent {
+    package static func decode(_ bytes: [UInt8]) throws(RecordDecodeError) -> RecordedEvent {
         let result = bytes.withUnsafeBytes { p in
             Result { () throws(RecordDecodeError) -> RecordedEvent in try decode(p) }
         }
@@ -125,12 +125,12 @@ public enum EventRecord {
 }
 
 /// A stored event record that cannot be read: what is wrong and where.
-public struct RecordDecodeError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
+package struct RecordDecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
     /// Byte offset in the record where the problem was found.
-    public var offset: Int
+    package var offset: Int
 
-    public var description: String { "event record: \(message) (at byte \(offset))" }
+    package var description: String { "event record: \(message) (at byte \(offset))" }
 }
 
 /// A bounds-checked cursor over a record.

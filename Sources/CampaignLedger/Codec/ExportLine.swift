@@ -1,13 +1,13 @@
 /// Export lines, canonical bytes and the hash chain (interchange.md §1, DESIGN.md §3,
 /// docs/format.md "Hash chain").
-public enum ExportLine {
+package enum ExportLine {
     /// The export line of a recorded event (no LF): the present input fields in the order of
     /// interchange.md §1's table (type, campaign, at, id, contact, channel, name, address,
     /// status, attempt, code, reason, providerRef, actor, meta), on `contact.added` `addressSalt`
     /// and `addressDigest` right after `address`, then `position`, `recordedAt` (UTC, 6 fraction
     /// digits) and `hash` (lowercase hex). Compact; strings escape only `"`, `\` and
     /// U+0000–U+001F; `meta` is its stored compact text.
-    public static func exportJSON(_ r: RecordedEvent) -> String {
+    package static func exportJSON(_ r: RecordedEvent) -> String {
         var out = fields(r, canonical: false)
         out.append(contentsOf: #","hash":""#.utf8)
         Hex.append(r.hash, to: &out)
@@ -18,7 +18,7 @@ public enum ExportLine {
     /// The members of `exportJSON(r)` as a JSON object, in the same order and with the same
     /// values (answers that embed an event as exported, e.g. `history`, build on it). Both walk
     /// the one list of fields, `visitFields`.
-    public static func exportMembers(_ r: RecordedEvent) -> [(String, JSONOutput)] {
+    package static func exportMembers(_ r: RecordedEvent) -> [(String, JSONOutput)] {
         var members = MemberList()
         members.items.reserveCapacity(20)
         visitFields(r, canonical: false, into: &members)
@@ -29,27 +29,27 @@ public enum ExportLine {
     /// The canonical bytes of a recorded event: its export line without `hash`, with `address`
     /// and `addressSalt` replaced by `addressDigest` (so an erased address leaves the chain
     /// verifiable).
-    public static func canonicalBytes(_ r: RecordedEvent) -> [UInt8] {
+    package static func canonicalBytes(_ r: RecordedEvent) -> [UInt8] {
         var out = fields(r, canonical: true)
         out.append(UInt8(ascii: "}"))
         return out
     }
 
     /// digest(n) = SHA-256(canonical bytes of event n).
-    public static func digest(_ r: RecordedEvent) -> [UInt8] {
+    package static func digest(_ r: RecordedEvent) -> [UInt8] {
         SHA256Digest.hash(canonicalBytes(r))
     }
 
     /// hash(n) = SHA-256(hash(n−1) ‖ digest(n)); hash(0) is 32 zero bytes (`genesis`).
-    public static func chain(previous: [UInt8], digest: [UInt8]) -> [UInt8] {
+    package static func chain(previous: [UInt8], digest: [UInt8]) -> [UInt8] {
         SHA256Digest.hash(previous, digest)
     }
 
     /// hash(0): 32 zero bytes.
-    public static let genesis = [UInt8](repeating: 0, count: 32)
+    package static let genesis = [UInt8](repeating: 0, count: 32)
 
     /// addressDigest = SHA-256(salt ‖ UTF-8 of the address), as lowercase hex.
-    public static func addressDigest(salt: [UInt8], address: String) -> String {
+    package static func addressDigest(salt: [UInt8], address: String) -> String {
         SHA256Digest.withDigest(of: salt, Array(address.utf8)) { Hex.encode($0) }
     }
 
@@ -124,14 +124,14 @@ public enum ExportLine {
     ]
 
     /// The CSV columns of `ledger export --format csv`.
-    public static let csvColumns = csvCells.map(\.column)
+    package static let csvColumns = csvCells.map(\.column)
 
     /// The CSV header line (no line break; RFC 4180 rows end with CRLF).
-    public static var csvHeader: String { csvColumns.joined(separator: ",") }
+    package static var csvHeader: String { csvColumns.joined(separator: ",") }
 
     /// One CSV row (no line break) in `csvColumns` order; absent fields are empty. A field is
     /// quoted (RFC 4180) when it holds a comma, a quote, CR or LF; quotes inside are doubled.
-    public static func csvRow(_ r: RecordedEvent) -> String {
+    package static func csvRow(_ r: RecordedEvent) -> String {
         csvCells.map { csvField($0.cell(r) ?? "") }.joined(separator: ",")
     }
 

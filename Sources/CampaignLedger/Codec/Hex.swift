@@ -1,9 +1,9 @@
 /// Lowercase hex text of bytes, and hex digit values.
-public enum Hex {
+package enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
     /// Lowercase hex of `bytes`.
-    public static func encode<C: Collection<UInt8>>(_ bytes: C) -> String {
+    package static func encode<C: Collection<UInt8>>(_ bytes: C) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
         append(bytes, to: &out)
@@ -19,7 +19,7 @@ public enum Hex {
     }
 
     /// The value of one hex digit (either case), or nil.
-    public static func value(of b: UInt8) -> UInt8? {
+    package static func value(of b: UInt8) -> UInt8? {
         switch b {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
@@ -29,7 +29,7 @@ public enum Hex {
     }
 
     /// The bytes of an even-length hex text, or nil.
-    public static func decode(_ text: String) -> [UInt8]? {
+    package static func decode(_ text: String) -> [UInt8]? {
         let u = Array(text.utf8)
         guard u.count % 2 == 0 else { return nil }
         var out: [UInt8] = []

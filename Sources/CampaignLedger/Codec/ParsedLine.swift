@@ -1,10 +1,10 @@
 /// One accepted input line: the event as it will be stored (only the fields its type uses, `null`
 /// removed) and the read-only fields an export carries.
-public struct ParsedLine: Sendable, Hashable {
-    public var event: Event
-    public var readOnly: ReadOnlyFields
+package struct ParsedLine: Sendable, Hashable {
+    package var event: Event
+    package var readOnly: ReadOnlyFields
 
-    public init(event: Event, readOnly: ReadOnlyFields = ReadOnlyFields()) {
+    package init(event: Event, readOnly: ReadOnlyFields = ReadOnlyFields()) {
         self.event = event
         self.readOnly = readOnly
     }
@@ -12,19 +12,19 @@ public struct ParsedLine: Sendable, Hashable {
 
 /// The fields `ledger export` adds (interchange.md §1). On import they are format-checked and
 /// otherwise ignored, except by `ledger import --restore`.
-public struct ReadOnlyFields: Sendable, Hashable {
+package struct ReadOnlyFields: Sendable, Hashable {
     /// An integer ≥ 1.
-    public var position: UInt64?
+    package var position: UInt64?
     /// An RFC 3339 time, as given.
-    public var recordedAt: String?
+    package var recordedAt: String?
     /// Hex digits, as given.
-    public var hash: String?
+    package var hash: String?
     /// Hex digits, as given (exports carry it on `contact.added`).
-    public var addressSalt: String?
+    package var addressSalt: String?
     /// Hex digits, as given (exports carry it on `contact.added`).
-    public var addressDigest: String?
+    package var addressDigest: String?
 
-    public init(
+    package init(
         position: UInt64? = nil, recordedAt: String? = nil, hash: String? = nil,
         addressSalt: String? = nil, addressDigest: String? = nil
     ) {

@@ -4,14 +4,14 @@
 /// Gregorian date (years 0001–9999, leap years included), hours ≤ 23, minutes and seconds ≤ 59
 /// (no leap second), zone offsets up to 23:59. Fraction digits past the 9th are dropped (rounded
 /// down). Integer calendar arithmetic only: Foundation's parsers roll 2026-02-30 over to March.
-public enum RFC3339 {
+package enum RFC3339 {
     /// Why a text is not a time the ledger accepts.
-    public struct ParseError: Error, Sendable, Equatable {
-        public var message: String
+    package struct ParseError: Error, Sendable, Equatable {
+        package var message: String
     }
 
     /// The instant of an RFC 3339 date-time, in nanoseconds since 1970-01-01T00:00:00Z.
-    public static func parseNanos(_ text: String) throws(ParseError) -> Int64 {
+    package static func parseNanos(_ text: String) throws(ParseError) -> Int64 {
         var copy = text
         let result = copy.withUTF8 { u in
             Result { () throws(ParseError) -> Int64 in try parseNanos(UnsafeRawBufferPointer(u)) }
@@ -20,7 +20,7 @@ public enum RFC3339 {
     }
 
     /// The instant of an RFC 3339 date-time given as UTF-8 bytes, in nanoseconds since 1970.
-    public static func parseNanos(_ p: UnsafeRawBufferPointer) throws(ParseError) -> Int64 {
+    package static func parseNanos(_ p: UnsafeRawBufferPointer) throws(ParseError) -> Int64 {
         let shape = ParseError(message: "not an RFC 3339 time with a zone, like 2026-11-20T09:30:02Z")
         guard p.count >= 20 else { throw shape }
         func digits(_ at: Int, _ n: Int) -> Int? {
@@ -118,7 +118,7 @@ public enum RFC3339 {
 
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` for microseconds since 1970 (the `recordedAt` format:
     /// UTC, always six fraction digits).
-    public static func formatMicros(_ micros: Int64) -> String {
+    package static func formatMicros(_ micros: Int64) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(27)
         appendMicros(micros, to: &out)

@@ -12,9 +12,9 @@ import Darwin
 ///
 /// A view borrows `bytes`: it is valid only while they are (inside the read transaction that
 /// returned them).
-public struct RecordView {
+package struct RecordView {
     /// Where a string lies in the record; offset 0 means absent (a string never starts there).
-    public struct Text: Sendable {
+    package struct Text: Sendable {
         var offset: UInt32
         var count: UInt32
 
@@ -22,14 +22,14 @@ public struct RecordView {
         var isPresent: Bool { offset != 0 }
     }
 
-    public let bytes: UnsafeRawBufferPointer
-    public let type: EventType
-    public let position: UInt64
-    public let recordedAtMicros: Int64
-    public let atNanos: Int64
-    public private(set) var channel: Channel?
-    public private(set) var status: ContactState?
-    public private(set) var attempt: Int?
+    package let bytes: UnsafeRawBufferPointer
+    package let type: EventType
+    package let position: UInt64
+    package let recordedAtMicros: Int64
+    package let atNanos: Int64
+    package private(set) var channel: Channel?
+    package private(set) var status: ContactState?
+    package private(set) var attempt: Int?
     /// Where each string of the record lies.
     struct Spans {
         var campaign = Text.absent
@@ -50,7 +50,7 @@ public struct RecordView {
     private var saltOffset = 0
 
     /// Which strings `init` checks to be UTF-8.
-    public enum Checking: Sendable {
+    package enum Checking: Sendable {
         /// Every string: what `EventRecord.decode` checks.
         case all
         /// Only the strings a contact's fold reads of a report about a contact (campaign, `at`,
@@ -60,7 +60,7 @@ public struct RecordView {
         case foldedTexts
     }
 
-    public init(_ bytes: UnsafeRawBufferPointer, checking: Checking = .all) throws(RecordDecodeError) {
+    package init(_ bytes: UnsafeRawBufferPointer, checking: Checking = .all) throws(RecordDecodeError) {
         typealias Bit = EventRecord.Bit
         self.bytes = bytes
         var r = RecordReader(p: bytes)
@@ -110,7 +110,7 @@ public struct RecordView {
     /// The contact id's bytes of a record, found without reading the rest of it; nil when the
     /// record has no contact, or is malformed (then `init` says what is wrong). A fold of a share
     /// of the contacts skips the other shares' records with this.
-    public static func contactBytes(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+    package static func contactBytes(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         var r = RecordReader(p: bytes)
         do {
             _ = try r.skip(58, "header")  // version, type, position, recordedAt, hash, atNanos
@@ -145,14 +145,14 @@ public struct RecordView {
             && (other.isEmpty || memcmp(bytes.baseAddress! + Int(t.offset), other.baseAddress!, other.count) == 0)
     }
 
-    public var hash: [UInt8] { Array(bytes[hashOffset..<hashOffset + 32]) }
-    public var hasContact: Bool { spans.contact.isPresent }
+    package var hash: [UInt8] { Array(bytes[hashOffset..<hashOffset + 32]) }
+    package var hasContact: Bool { spans.contact.isPresent }
     /// Whether the record is a report about a contact (`contact.added`, `contact.removed`,
     /// `contact.status`), which a contact's fold reads in place.
-    public var isContactReport: Bool { type.isContactEvent && hasContact }
+    package var isContactReport: Bool { type.isContactEvent && hasContact }
 
     /// The whole event, every string copied.
-    public func event() -> Event {
+    package func event() -> Event {
         Event(
             type: type, campaign: string(spans.campaign) ?? "", at: string(spans.at) ?? "", atNanos: atNanos,
             id: string(spans.id), contact: string(spans.contact), channel: channel, name: string(spans.name),
@@ -162,7 +162,7 @@ public struct RecordView {
     }
 
     /// The recorded event, every string copied.
-    public func recorded() -> RecordedEvent {
+    package func recorded() -> RecordedEvent {
         RecordedEvent(
             position: position, recordedAtMicros: recordedAtMicros, event: event(),
             addressSalt: saltOffset == 0 ? nil : Array(bytes[saltOffset..<saltOffset + 16]), hash: hash)

@@ -7,36 +7,36 @@
 /// keys (compared after decoding escapes, at any depth). A `\u` escape that leaves a lone
 /// surrogate is not a syntax error here: it is flagged on the member that holds it, because the
 /// line rules name the field (interchange.md §1).
-public enum StrictJSON {
+package enum StrictJSON {
     /// Containers nested deeper than this are rejected ("nested too deeply").
-    public static let maxDepth = 512
+    package static let maxDepth = 512
 
     /// The kind of a JSON value.
-    public enum Kind: UInt8, Sendable {
+    package enum Kind: UInt8, Sendable {
         case null, bool, number, string, object, array
     }
 
     /// One member of the top-level object: where its key and value are in the line.
-    public struct Member: Sendable {
+    package struct Member: Sendable {
         /// Byte range of the key's content (between its quotes).
-        public var keyStart: Int
-        public var keyEnd: Int
+        package var keyStart: Int
+        package var keyEnd: Int
         /// The key contains a backslash escape (decode it before comparing).
-        public var keyHasEscape: Bool
+        package var keyHasEscape: Bool
         /// A `\u` escape in the key leaves a lone surrogate.
-        public var keyHasLoneSurrogate: Bool
+        package var keyHasLoneSurrogate: Bool
         /// Byte range of the value as received (for a string: including its quotes).
-        public var valueStart: Int
-        public var valueEnd: Int
-        public var kind: Kind
+        package var valueStart: Int
+        package var valueEnd: Int
+        package var kind: Kind
         /// For a number: no fraction and no exponent. For a bool: the value is `true`.
-        public var flag: Bool
+        package var flag: Bool
         /// For a string: it contains a backslash escape.
-        public var valueHasEscape: Bool
+        package var valueHasEscape: Bool
         /// A `\u` escape anywhere inside the value (nested keys too) leaves a lone surrogate.
-        public var valueHasLoneSurrogate: Bool
+        package var valueHasLoneSurrogate: Bool
         /// Nesting depth of the value: 0 for a scalar, 1 for an object or array of scalars, …
-        public var depth: Int
+        package var depth: Int
 
         /// A top-level array element before its value is read (no key).
         static let element = Member(
@@ -46,22 +46,22 @@ public enum StrictJSON {
     }
 
     /// Why a line is not JSON (the line rules report it on the field `line`).
-    public struct SyntaxError: Error, Sendable, Equatable {
-        public var message: String
+    package struct SyntaxError: Error, Sendable, Equatable {
+        package var message: String
         /// Byte offset where the problem was found.
-        public var offset: Int
+        package var offset: Int
     }
 
     /// The result of reading a line: the members of its top-level object in order; for an array,
     /// its elements (members with an empty key); for a scalar, none.
-    public struct Document: Sendable {
-        public var members: [Member]
-        public var isObject: Bool
+    package struct Document: Sendable {
+        package var members: [Member]
+        package var isObject: Bool
     }
 
     /// Reads one JSON text (the whole buffer, surrounding JSON whitespace allowed). The bytes must
     /// already be valid UTF-8 (see `UTF8Check`); the reader checks everything else.
-    public static func read(_ bytes: UnsafeRawBufferPointer) throws(SyntaxError) -> Document {
+    package static func read(_ bytes: UnsafeRawBufferPointer) throws(SyntaxError) -> Document {
         var reader = Reader(bytes)
         return try reader.document()
     }

@@ -1,8 +1,8 @@
 /// The address rule of domain.md §5: after removing U+0020 spaces (not tabs), `-`, `(`, `)` and
 /// `.`, an address must match `^\+?[0-9]{6,15}$`; otherwise the contact is an `invalid_record`.
-public enum AddressRule {
+package enum AddressRule {
     /// Nil when the address is dialable, else a reason text saying what is wrong with it.
-    public static func problem(_ address: String) -> String? { problem(utf8: address.utf8) }
+    package static func problem(_ address: String) -> String? { problem(utf8: address.utf8) }
 
     /// `problem` of an address's UTF-8 bytes.
     static func problem(utf8 address: some Sequence<UInt8>) -> String? {

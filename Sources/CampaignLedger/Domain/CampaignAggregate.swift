@@ -23,10 +23,16 @@ public enum CampaignEndedBy: String, Sendable, Hashable {
     case settled, finished, canceled
 }
 
-/// One campaign's projection: its lifecycle and its metric counters. A value type with a binary
-/// form, persisted per campaign; every event updates it in O(1) (never a scan of contacts).
+/// A campaign as the ledger answers it (`Ledger.campaign(_:)`): its channel and name, its
+/// lifecycle (created, started, paused, ended), its computed `status` and its metric counters.
+/// `Ledger.campaignJSON` answers the same, with the timings, as a JSON document.
+///
+/// Inside the library it is also the stored per-campaign record: a value type with a binary
+/// form, which every event updates in O(1) (never a scan of contacts).
 public struct CampaignAggregate: Sendable, Hashable {
+    /// The channel `campaign.created` gave.
     public let channel: Channel
+    /// The name `campaign.created` gave.
     public private(set) var name: String?
     /// The `at` text of `campaign.created` and `campaign.started`.
     public private(set) var createdAt: String?
@@ -38,7 +44,7 @@ public struct CampaignAggregate: Sendable, Hashable {
     public private(set) var endedAt: String?
     public private(set) var metrics: CampaignMetrics
 
-    public init(channel: Channel, name: String? = nil, createdAt: String? = nil) {
+    package init(channel: Channel, name: String? = nil, createdAt: String? = nil) {
         self.channel = channel
         self.name = name
         self.createdAt = createdAt
@@ -47,11 +53,12 @@ public struct CampaignAggregate: Sendable, Hashable {
 
     /// The aggregate a `campaign.created` event starts; nil for any other event or one without
     /// a channel (never in a validated log).
-    public init?(created event: Event) {
+    package init?(created event: Event) {
         guard event.type == .campaignCreated, let channel = event.channel else { return nil }
         self.init(channel: channel, name: event.name, createdAt: event.at)
     }
 
+    /// The channel's family, whose states and metrics the campaign's contacts have.
     public var family: ChannelFamily { channel.family }
 
     /// The phase: ended once finished or canceled; else not started until started; else paused
@@ -66,7 +73,7 @@ public struct CampaignAggregate: Sendable, Hashable {
     public var paused: Bool { latestPaused && end == nil }
 
     /// Applies a `campaign.*` event (other events are ignored).
-    public mutating func applyLifecycle(_ event: Event) {
+    package mutating func applyLifecycle(_ event: Event) {
         switch event.type {
         case .campaignCreated:
             name = event.name
@@ -86,15 +93,15 @@ public struct CampaignAggregate: Sendable, Hashable {
     }
 
     /// Counts a contact's contribution in / takes one out / replaces one (see `CampaignMetrics`).
-    public mutating func add(_ c: ContactContribution) { metrics.add(c) }
-    public mutating func remove(_ c: ContactContribution) { metrics.remove(c) }
-    public mutating func replace(_ old: ContactContribution?, with new: ContactContribution?) {
+    package mutating func add(_ c: ContactContribution) { metrics.add(c) }
+    package mutating func remove(_ c: ContactContribution) { metrics.remove(c) }
+    package mutating func replace(_ old: ContactContribution?, with new: ContactContribution?) {
         metrics.replace(old, with: new)
     }
 
     /// Adds `other`'s metrics (a campaign of the same channel family) to this one's: how a channel
     /// total is made. The lifecycle is left as it is.
-    public mutating func merge(_ other: CampaignAggregate) { metrics.merge(other.metrics) }
+    package mutating func merge(_ other: CampaignAggregate) { metrics.merge(other.metrics) }
 
     /// Status per domain.md §4, rules in order.
     public var status: (status: CampaignStatus, endedBy: CampaignEndedBy?) {
@@ -109,7 +116,7 @@ public struct CampaignAggregate: Sendable, Hashable {
     /// answering projection applied, `projectionVersion` the version of that projection's rules
     /// and `build` the number of the build that answered; `maxDeliver`/`maxRead` the exact
     /// timing maxima in ns. `includeBreakdowns: false` gives the `campaign list` element.
-    public func showJSON(
+    package func showJSON(
         campaign: String, position: UInt64, projectionVersion: Int, build: Int, maxDeliver: Int64?,
         maxRead: Int64?, includeBreakdowns: Bool = true
     ) -> JSONOutput {
@@ -133,7 +140,7 @@ public struct CampaignAggregate: Sendable, Hashable {
     }
 
     /// The metrics object (see `CampaignMetrics.metricsJSON`).
-    public func metricsJSON(maxDeliver: Int64?, maxRead: Int64?, includeBreakdowns: Bool)
+    package func metricsJSON(maxDeliver: Int64?, maxRead: Int64?, includeBreakdowns: Bool)
         -> JSONOutput
     {
         metrics.metricsJSON(maxDeliver: maxDeliver, maxRead: maxRead,
@@ -145,7 +152,7 @@ public struct CampaignAggregate: Sendable, Hashable {
 
 extension CampaignAggregate {
     /// The binary format version written by `encoded()`.
-    public static let formatVersion: UInt8 = 1
+    package static let formatVersion: UInt8 = 1
 
     private enum Flag {
         static let name: UInt8 = 1 << 0
@@ -168,7 +175,7 @@ extension CampaignAggregate {
     /// Layout (version 1): version u8 · channel u8 (1 whatsapp, 2 sms, 3 telephone) · flags u8
     /// (name, createdAt, startedAt, endedAt present; latest paused; finished; canceled) · the
     /// present strings in that order · the metrics (`CampaignMetrics.encode(into:)`).
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = DomainByteWriter(capacity: 128)
         w.byte(Self.formatVersion)
         w.byte(Self.channelCode(channel))
@@ -190,7 +197,7 @@ extension CampaignAggregate {
     }
 
     /// Decodes what `encoded()` wrote; throws (never traps) on anything else.
-    public init(decoding bytes: [UInt8]) throws(DomainDecodingError) {
+    package init(decoding bytes: [UInt8]) throws(DomainDecodingError) {
         var r = DomainByteReader(bytes)
         let version = try r.byte()
         guard version == Self.formatVersion else { throw .unsupportedVersion(version) }

@@ -1,6 +1,10 @@
 /// The metric counters of one campaign (domain.md §6), or of every campaign of one channel (a
-/// channel total, by `merge`). Updated in O(1) per contact change: `remove` a contact's old
-/// contribution, `add` its new one. Counts that §6 takes from current states (state and class
+/// channel total): contacts per state and per class, the "ever" counts, attempts and retries,
+/// failure codes. The timings (time to deliver, time to read) are in the JSON answers
+/// (`Ledger.metricsJSON`, `Ledger.campaignJSON`).
+///
+/// Inside the library the counters are updated in O(1) per contact change: `remove` a contact's
+/// old contribution, `add` its new one. Counts that §6 takes from current states (state and class
 /// counts, delivered, read, responded, success, failures) are derived from the per-state counts.
 public struct CampaignMetrics: Sendable, Hashable {
     public let family: ChannelFamily
@@ -25,13 +29,14 @@ public struct CampaignMetrics: Sendable, Hashable {
     /// Failed contacts per code of their explaining report (non-zero entries only).
     public private(set) var errorCodes: [String: Int] = [:]
     /// Messaging timings in ns (approximate percentiles; exact count).
-    public private(set) var timeToDeliver = TimingHistogram()
-    public private(set) var timeToRead = TimingHistogram()
+    package private(set) var timeToDeliver = TimingHistogram()
+    package private(set) var timeToRead = TimingHistogram()
 
-    public init(family: ChannelFamily) { self.family = family }
+    package init(family: ChannelFamily) { self.family = family }
 
-    /// Counters given directly (for `Recount`); class counts follow from the state counts.
-    init(
+    /// Counters given directly (for the tests' recount from scratch); class counts follow from
+    /// the state counts.
+    package init(
         family: ChannelFamily, stateCounts: [ContactState: Int], everSent: Int, everDialed: Int,
         everConnected: Int, everAbandoned: Int, attempts: Int, retries: Int,
         errorCodes: [String: Int], timeToDeliver: TimingHistogram, timeToRead: TimingHistogram
@@ -62,14 +67,18 @@ public struct CampaignMetrics: Sendable, Hashable {
     /// Contacts whose current state is `state`.
     public func count(of state: ContactState) -> Int { stateCounts[state.joined.slot] }
 
+    /// Contacts now delivered, read or responded (§6 `delivered`).
     public var delivered: Int {
         stateCounts[ContactState.delivered.slot] + stateCounts[ContactState.read.slot]
             + stateCounts[ContactState.responded.slot]
     }
+    /// Contacts now read or responded (§6 `read`).
     public var read: Int {
         stateCounts[ContactState.read.slot] + stateCounts[ContactState.responded.slot]
     }
+    /// Contacts now responded (messaging).
     public var responded: Int { stateCounts[ContactState.responded.slot] }
+    /// Contacts now success (telephone).
     public var success: Int { stateCounts[ContactState.success.slot] }
 
     @inline(__always)
@@ -92,7 +101,7 @@ public struct CampaignMetrics: Sendable, Hashable {
     }
 
     /// Counts a contact's contribution in.
-    public mutating func add(_ c: ContactContribution) {
+    package mutating func add(_ c: ContactContribution) {
         bump(c, 1)
         if let code = c.failureCode { errorCodes[code, default: 0] += 1 }
         if let t = c.timeToDeliver { timeToDeliver.add(t) }
@@ -100,7 +109,7 @@ public struct CampaignMetrics: Sendable, Hashable {
     }
 
     /// Takes out a contribution added before.
-    public mutating func remove(_ c: ContactContribution) {
+    package mutating func remove(_ c: ContactContribution) {
         bump(c, -1)
         if let code = c.failureCode, let n = errorCodes[code] {
             errorCodes[code] = n > 1 ? n - 1 : nil
@@ -110,7 +119,7 @@ public struct CampaignMetrics: Sendable, Hashable {
     }
 
     /// Replaces a contact's old contribution (nil: not a contact yet) by its new one.
-    public mutating func replace(_ old: ContactContribution?, with new: ContactContribution?) {
+    package mutating func replace(_ old: ContactContribution?, with new: ContactContribution?) {
         guard old != new else { return }
         if let old { remove(old) }
         if let new { add(new) }
@@ -118,7 +127,7 @@ public struct CampaignMetrics: Sendable, Hashable {
 
     /// Adds every contact of `other` (a campaign of the same channel): counts summed, timings
     /// over all contacts.
-    public mutating func merge(_ other: CampaignMetrics) {
+    package mutating func merge(_ other: CampaignMetrics) {
         contacts += other.contacts
         for i in stateCounts.indices { stateCounts[i] += other.stateCounts[i] }
         reached += other.reached
@@ -154,7 +163,7 @@ public struct CampaignMetrics: Sendable, Hashable {
     /// the timings in ns (the histogram's max is only approximate under removal; when nil, its
     /// highest bucket stands in). `includeBreakdowns: false` leaves out `states`, `failures` and
     /// `errorCodes` (`campaign list`).
-    public func metricsJSON(maxDeliver: Int64?, maxRead: Int64?, includeBreakdowns: Bool)
+    package func metricsJSON(maxDeliver: Int64?, maxRead: Int64?, includeBreakdowns: Bool)
         -> JSONOutput
     {
         var m: [(String, JSONOutput)] = []
@@ -209,7 +218,7 @@ public struct CampaignMetrics: Sendable, Hashable {
     }
 
     /// Nanoseconds as seconds (the double nearest to the exact quotient).
-    static func seconds(_ ns: Int64?) -> JSONOutput {
+    package static func seconds(_ ns: Int64?) -> JSONOutput {
         ns.map { .double(Double($0) / 1e9) } ?? .null
     }
 

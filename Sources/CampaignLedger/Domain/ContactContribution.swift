@@ -1,30 +1,30 @@
 /// What one contact contributes to its campaign's metrics (domain.md §6). The store keeps a
 /// campaign's counters by subtracting a contact's old contribution and adding its new one on every
 /// report about it, so a campaign is updated in O(1) per event.
-public struct ContactContribution: Sendable, Hashable {
+package struct ContactContribution: Sendable, Hashable {
     /// The current (joined) state and its class.
-    public var state: ContactState
-    public var stateClass: StateClass
+    package var state: ContactState
+    package var stateClass: StateClass
     /// Messaging: ever `sent`, `delivered`, `read`, `responded` or `delivery_failed`.
-    public var everSent: Bool
+    package var everSent: Bool
     /// Telephone: ever `calling`, `call_in_progress`, `acw`, `success`, `canceled_by_client` or
     /// `unreachable`.
-    public var everDialed: Bool
+    package var everDialed: Bool
     /// Telephone: ever `call_in_progress`, `acw` or `success`.
-    public var everConnected: Bool
+    package var everConnected: Bool
     /// Telephone: ever `canceled_by_client`.
-    public var everAbandoned: Bool
+    package var everAbandoned: Bool
     /// The highest attempt among the dispatch reports, 0 with none.
-    public var dispatchAttempt: Int
+    package var dispatchAttempt: Int
     /// The explaining report's `code` when the class is failure (else nil).
-    public var failureCode: String?
+    package var failureCode: String?
     /// Messaging, in ns: earliest delivered/read/responded `at` − earliest sent `at`, when both
     /// exist and the difference is ≥ 0.
-    public var timeToDeliver: Int64?
+    package var timeToDeliver: Int64?
     /// Messaging, in ns: earliest read `at` − earliest sent `at`, when both exist and ≥ 0.
-    public var timeToRead: Int64?
+    package var timeToRead: Int64?
 
-    public init(
+    package init(
         state: ContactState, stateClass: StateClass, everSent: Bool = false,
         everDialed: Bool = false, everConnected: Bool = false, everAbandoned: Bool = false,
         dispatchAttempt: Int = 0, failureCode: String? = nil, timeToDeliver: Int64? = nil,
@@ -43,7 +43,7 @@ public struct ContactContribution: Sendable, Hashable {
     }
 
     /// The contribution of a contact's fold in a campaign of `family`.
-    public init(_ fold: borrowing ContactFold, family: ChannelFamily) {
+    package init(_ fold: borrowing ContactFold, family: ChannelFamily) {
         state = fold.state
         let cls = family.info(fold.state)?.stateClass ?? fold.state.stateClass
         stateClass = cls

@@ -22,17 +22,21 @@ extension Event: ContactReport {
     func providerRefText(reusing current: FoldText?) -> FoldText? { providerRef.map(FoldText.init) }
 }
 
-/// One contact's projected state (domain.md §3): the fold of every appended report about the
-/// contact (`contact.added`, `contact.removed`, `contact.status`) in position order. A value type
-/// with a compact binary form, because the store persists one per contact and updates it on
-/// every report.
+/// One contact's state as the ledger answers it (`Ledger.contact(campaign:contact:)`): the fold
+/// of every appended report about the contact (`contact.added`, `contact.removed`,
+/// `contact.status`) in position order (domain.md §3) — the current state and class, the report
+/// that explains it (`code`, `reason`, `providerRef`, `updatedAt`), the address and the earliest
+/// sent, reached and read instants. `Ledger.contactJSON` answers the same as a JSON document.
+///
+/// Inside the library it is also the stored per-contact record: a value type with a compact
+/// binary form, because the store persists one per contact and updates it on every report.
 public struct ContactFold: Sendable, Hashable {
     // Stored fields are declared widest first, so that the fold has no padding: a rebuild holds
     // one fold per contact in memory, and their size is most of its memory (and page faults).
 
     // The report that explains the state (the greatest key; among equal keys, the later one).
     /// The explaining report's key.
-    public private(set) var key = JoinKey.initial
+    package private(set) var key = JoinKey.initial
     /// The explaining report's instant (`updatedAt` as nanoseconds).
     public private(set) var updatedAtNanos: Int64 = 0
     /// The highest resolved attempt of the contact's `contact.status` reports (0 with none).
@@ -40,7 +44,7 @@ public struct ContactFold: Sendable, Hashable {
     /// The highest attempt among the contact's dispatch reports (domain.md §6), 0 with none.
     public private(set) var dispatchAttempt = 0
     /// Every (joined) state ever reported by `contact.status`, as a set of `ContactState.bit`.
-    public private(set) var everMask: UInt64 = 0
+    package private(set) var everMask: UInt64 = 0
     /// Appended events about the contact (added, removed, statuses).
     public private(set) var reports = 0
     /// Position of the last applied event.
@@ -74,11 +78,15 @@ public struct ContactFold: Sendable, Hashable {
     /// Which of `firstSent`, `firstReached`, `firstRead` are set (bits 0, 1, 2).
     private var timingsPresent: UInt8 = 0
 
+    /// The explaining report's `code` as stored (`shownCode` is what answers show).
     public var code: String? { codeText?.string }
+    /// The explaining report's `reason` as stored (`shownReason` is what answers show).
     public var reason: String? { reasonText?.string }
     /// The explaining report's `at` text.
     public var updatedAt: String? { updatedAtText?.string }
+    /// The address as uploaded by `contact.added`.
     public var address: String? { addressText?.string }
+    /// The `at` text of `contact.added`.
     public var addedAt: String? { addedAtText?.string }
 
     /// Earliest `at` of a `sent`/`successfully_submitted` report.
@@ -102,7 +110,7 @@ public struct ContactFold: Sendable, Hashable {
         timingsPresent = set ? timingsPresent | bit : timingsPresent & ~bit
     }
 
-    public init() {}
+    package init() {}
 
     /// Whether the contact has ever had a report of `state` (joined; `contact.status` only).
     public func ever(_ state: ContactState) -> Bool { everMask & state.joined.bit != 0 }
@@ -114,7 +122,7 @@ public struct ContactFold: Sendable, Hashable {
     /// Events of other types, and statuses that are not of the family (never in a validated log),
     /// only count as reports. A status without a resolved `attempt` (never in the log) is resolved
     /// as the append path does.
-    public mutating func apply(_ event: Event, position: UInt64, family: ChannelFamily) {
+    package mutating func apply(_ event: Event, position: UInt64, family: ChannelFamily) {
         apply(report: event, position: position, family: family)
     }
 
@@ -205,7 +213,7 @@ public struct ContactFold: Sendable, Hashable {
 
     /// `ledger contact show --json` (interchange.md §3); `position` is the last position the
     /// answering projection applied.
-    public func show(campaign: String, contact: String, position: UInt64) -> JSONOutput {
+    package func show(campaign: String, contact: String, position: UInt64) -> JSONOutput {
         .object([
             ("campaign", .string(campaign)),
             ("contact", .string(contact)),
@@ -225,7 +233,7 @@ public struct ContactFold: Sendable, Hashable {
 
     /// What this contact contributes to its campaign's metrics, or nil before `contact.added`
     /// (a fold without reports is not a contact).
-    public func contribution(family: ChannelFamily) -> ContactContribution? {
+    package func contribution(family: ChannelFamily) -> ContactContribution? {
         guard hasReport else { return nil }
         return ContactContribution(self, family: family)
     }
@@ -235,7 +243,7 @@ public struct ContactFold: Sendable, Hashable {
 
 extension ContactFold {
     /// The binary format version written by `encoded()`.
-    public static let formatVersion: UInt8 = 1
+    package static let formatVersion: UInt8 = 1
 
     private enum Flag {
         static let hasReport: UInt16 = 1 << 0
@@ -259,7 +267,7 @@ extension ContactFold {
     /// lastPosition varints · then, each only if its flag is set and in this order: code, reason,
     /// updatedAt, explaining providerRef, last providerRef (strings), firstSent, firstReached,
     /// firstRead (zigzag), address, addedAt, address problem (strings).
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = DomainByteWriter(capacity: 160)
         encode(into: &w)
         return w.bytes
@@ -307,7 +315,7 @@ extension ContactFold {
     }
 
     /// Decodes what `encoded()` wrote; throws (never traps) on anything else.
-    public init(decoding bytes: [UInt8]) throws(DomainDecodingError) {
+    package init(decoding bytes: [UInt8]) throws(DomainDecodingError) {
         var r = DomainByteReader(bytes)
         let version = try r.byte()
         guard version == Self.formatVersion else { throw .unsupportedVersion(version) }

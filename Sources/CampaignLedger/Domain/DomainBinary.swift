@@ -1,6 +1,6 @@
 /// Why a persisted domain record (a contact fold, a campaign aggregate, a histogram) could not be
 /// decoded. Decoding never traps: every read is bounds-checked and every value range-checked.
-public enum DomainDecodingError: Error, Sendable, Hashable {
+package enum DomainDecodingError: Error, Sendable, Hashable {
     /// The record ended before a field was complete.
     case truncated
     /// The record starts with a format version this code does not know.

@@ -3,23 +3,23 @@
 /// `ContactContribution` and `CampaignAggregate` exactly as the store does, and answers the
 /// queries of interchange.md §3. A `campaign.*`/`contact.*` event whose campaign or contact is
 /// unknown (its creating event was filtered out by a time filter) is ignored.
-public struct Projector: Sendable {
+package struct Projector: Sendable {
     /// One campaign: its aggregate, its contacts, and the exact timing multisets (for the max).
-    public struct CampaignEntry: Sendable {
-        public let id: String
-        public internal(set) var aggregate: CampaignAggregate
+    package struct CampaignEntry: Sendable {
+        package let id: String
+        package internal(set) var aggregate: CampaignAggregate
         /// The contacts' ids, interned: a contact's slot in `ids` is its fold's index in `folds`
         /// (in place: a report updates its contact's fold where it lies).
         var ids = IDTable()
         var folds = SegmentedArray<ContactFold>()
-        public internal(set) var deliverTimes = ExactTimings()
-        public internal(set) var readTimes = ExactTimings()
+        package internal(set) var deliverTimes = ExactTimings()
+        package internal(set) var readTimes = ExactTimings()
     }
 
     private var entries: [CampaignEntry] = []
     private var index: [String: Int] = [:]
     /// The last position applied.
-    public private(set) var position: UInt64 = 0
+    package private(set) var position: UInt64 = 0
 
     /// Whether campaign metrics (and exact timings) follow every report (`true`), or are left
     /// empty for `CampaignShareRecords.encodeContacts` to count once per contact, from its final
@@ -50,7 +50,7 @@ public struct Projector: Sendable {
 
     private let share: Share
 
-    public init() {
+    package init() {
         incremental = true
         share = Share()
     }
@@ -63,28 +63,28 @@ public struct Projector: Sendable {
     }
 
     /// Folds `events` (in position order).
-    public init(_ events: some Sequence<RecordedEvent>) {
+    package init(_ events: some Sequence<RecordedEvent>) {
         self.init()
         for e in events { apply(e) }
     }
 
     /// Every campaign, in the order they were created.
-    public var campaigns: [CampaignEntry] { entries }
+    package var campaigns: [CampaignEntry] { entries }
 
-    public func campaign(_ id: String) -> CampaignEntry? { index[id].map { entries[$0] } }
+    package func campaign(_ id: String) -> CampaignEntry? { index[id].map { entries[$0] } }
 
-    public func contact(_ campaign: String, _ contact: String) -> ContactFold? {
+    package func contact(_ campaign: String, _ contact: String) -> ContactFold? {
         index[campaign].flatMap { entries[$0].fold(contact) }
     }
 
     /// Says that the log up to `position` has been seen, when the events after the last one
     /// applied were filtered out (answers report it as their `position`).
-    public mutating func seen(upTo position: UInt64) {
+    package mutating func seen(upTo position: UInt64) {
         self.position = max(self.position, position)
     }
 
     /// Applies the next event of the log.
-    public mutating func apply(_ recorded: RecordedEvent) {
+    package mutating func apply(_ recorded: RecordedEvent) {
         position = recorded.position
         let event = recorded.event
         if event.type == .campaignCreated {
@@ -140,14 +140,14 @@ public struct Projector: Sendable {
 
     /// `campaign show`; nil for an unknown campaign. `build` and `projectionVersion` name the
     /// build whose answer this stands for (see `CampaignAggregate.showJSON`).
-    public func campaignShow(
+    package func campaignShow(
         _ id: String, build: Int = 1, projectionVersion: Int = BuiltInProjection.version
     ) -> JSONOutput? {
         campaign(id).map { show($0, build: build, projectionVersion: projectionVersion, breakdowns: true) }
     }
 
     /// `campaign list`: every campaign in campaign-id order, without the breakdowns.
-    public func campaignList(build: Int = 1, projectionVersion: Int = BuiltInProjection.version) -> JSONOutput {
+    package func campaignList(build: Int = 1, projectionVersion: Int = BuiltInProjection.version) -> JSONOutput {
         .array(entries.sorted { utf8Precedes($0.id, $1.id) }.map {
             show($0, build: build, projectionVersion: projectionVersion, breakdowns: false)
         })
@@ -161,7 +161,7 @@ public struct Projector: Sendable {
     }
 
     /// `metrics CAMPAIGN`; nil for an unknown campaign.
-    public func metrics(_ id: String) -> JSONOutput? {
+    package func metrics(_ id: String) -> JSONOutput? {
         campaign(id).map {
             $0.aggregate.metricsJSON(maxDeliver: $0.deliverTimes.max, maxRead: $0.readTimes.max,
                                      includeBreakdowns: true)
@@ -169,7 +169,7 @@ public struct Projector: Sendable {
     }
 
     /// `contact show`; nil for an unknown campaign or contact.
-    public func contactShow(_ campaign: String, _ contact: String) -> JSONOutput? {
+    package func contactShow(_ campaign: String, _ contact: String) -> JSONOutput? {
         self.contact(campaign, contact).map {
             $0.show(campaign: campaign, contact: contact, position: position)
         }
@@ -177,7 +177,7 @@ public struct Projector: Sendable {
 
     /// `contact list`: every contact (removed and invalid ones included) in contact-id order,
     /// optionally only those in `state`; nil for an unknown campaign.
-    public func contactList(_ campaign: String, state: ContactState? = nil) -> JSONOutput? {
+    package func contactList(_ campaign: String, state: ContactState? = nil) -> JSONOutput? {
         guard let e = self.campaign(campaign) else { return nil }
         let wanted = state?.joined
         return .array(e.folds.indices.filter { wanted == nil || e.folds[$0].state == wanted }
@@ -187,7 +187,7 @@ public struct Projector: Sendable {
     }
 
     /// The metrics of every campaign of `channel` merged (a channel total), with the exact maxima.
-    public func channelTotal(_ channel: Channel) -> (CampaignAggregate, ExactTimings, ExactTimings)
+    package func channelTotal(_ channel: Channel) -> (CampaignAggregate, ExactTimings, ExactTimings)
     {
         var total = CampaignAggregate(channel: channel)
         var deliver = ExactTimings()
@@ -202,7 +202,7 @@ public struct Projector: Sendable {
 
     /// `metrics` without a campaign: `{"whatsapp": …, "sms": …, "telephone": …}`, counts summed,
     /// rates from the sums, timings over all the channel's contacts.
-    public func channelMetrics() -> JSONOutput {
+    package func channelMetrics() -> JSONOutput {
         .object(Channel.allCases.map { channel in
             let (total, deliver, read) = channelTotal(channel)
             return (channel.rawValue, total.metricsJSON(
@@ -225,10 +225,10 @@ extension Projector.CampaignEntry {
     }
 
     /// A contact's fold, nil for an unknown contact.
-    public func fold(_ contact: String) -> ContactFold? { ids.slot(contact).map { folds[$0] } }
+    package func fold(_ contact: String) -> ContactFold? { ids.slot(contact).map { folds[$0] } }
 
     /// Every contact (removed and invalid ones included) and its fold, in the order added.
-    public var contacts: some Collection<(id: String, fold: ContactFold)> {
+    package var contacts: some Collection<(id: String, fold: ContactFold)> {
         folds.indices.lazy.map { (id: self.ids.id($0), fold: self.folds[$0]) }
     }
 }

@@ -10,7 +10,7 @@
 /// separately (`ExactTimings`, or the store's index).
 ///
 /// Only occupied buckets are stored, sorted by index.
-public struct TimingHistogram: Sendable, Hashable {
+package struct TimingHistogram: Sendable, Hashable {
     /// Sub-buckets per power of two.
     static let subBuckets = 128
     /// The greatest bucket index (that of `Int64.max`).
@@ -22,11 +22,11 @@ public struct TimingHistogram: Sendable, Hashable {
     /// Per bucket, the sum of (value − bucket's lower bound), modulo 2⁶⁴ (exact removal).
     private var offsetSums: [UInt64] = []
     /// The number of values.
-    public private(set) var count = 0
+    package private(set) var count = 0
 
-    public init() {}
+    package init() {}
 
-    public var isEmpty: Bool { count == 0 }
+    package var isEmpty: Bool { count == 0 }
 
     /// The bucket index of a non-negative value.
     @inline(__always)
@@ -75,7 +75,7 @@ public struct TimingHistogram: Sendable, Hashable {
     }
 
     /// Adds one value; negative values are not durations and are ignored.
-    public mutating func add(_ value: Int64) {
+    package mutating func add(_ value: Int64) {
         guard value >= 0 else { return }
         let bucket = Self.bucket(of: value)
         let offset = Self.offset(value, in: bucket)
@@ -94,7 +94,7 @@ public struct TimingHistogram: Sendable, Hashable {
     /// Removes one value added before; returns false (and changes nothing) when its bucket is
     /// empty or the value is negative.
     @discardableResult
-    public mutating func remove(_ value: Int64) -> Bool {
+    package mutating func remove(_ value: Int64) -> Bool {
         guard value >= 0 else { return false }
         let bucket = Self.bucket(of: value)
         let (found, at) = position(of: UInt16(bucket))
@@ -112,7 +112,7 @@ public struct TimingHistogram: Sendable, Hashable {
     }
 
     /// Adds every value of `other`.
-    public mutating func merge(_ other: TimingHistogram) {
+    package mutating func merge(_ other: TimingHistogram) {
         guard !other.isEmpty else { return }
         guard !isEmpty else {
             self = other
@@ -153,7 +153,7 @@ public struct TimingHistogram: Sendable, Hashable {
 
     /// The nearest-rank `p`-th percentile (the value at rank ⌈p·n/100⌉ of the sorted values), as
     /// the mean of its bucket; nil when empty.
-    public func percentile(_ p: Int) -> Int64? {
+    package func percentile(_ p: Int) -> Int64? {
         guard count > 0 else { return nil }
         let rank = max(1, min(count, (p * count + 99) / 100))
         var seen = 0
@@ -165,7 +165,7 @@ public struct TimingHistogram: Sendable, Hashable {
     }
 
     /// The mean of the highest occupied bucket (within 0.8 % of the true max).
-    public var approximateMax: Int64? {
+    package var approximateMax: Int64? {
         indexes.isEmpty ? nil : representative(at: indexes.count - 1)
     }
 }
@@ -213,14 +213,14 @@ extension TimingHistogram {
     }
 
     /// A standalone binary form: version u8 (1), then the layout of `encode(into:)`.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = DomainByteWriter(capacity: 4 + 8 * indexes.count)
         w.byte(1)
         encode(into: &w)
         return w.bytes
     }
 
-    public init(decoding bytes: [UInt8]) throws(DomainDecodingError) {
+    package init(decoding bytes: [UInt8]) throws(DomainDecodingError) {
         var r = DomainByteReader(bytes)
         let version = try r.byte()
         guard version == 1 else { throw .unsupportedVersion(version) }

@@ -1,7 +1,7 @@
 import Foundation
 import LMDB
 
-/// How `ledger import` treats a file (interchange.md §2).
+/// How `Ledger.importLines` (and `ledger import`) treats a file (interchange.md §2).
 public struct ImportOptions: Sendable {
     /// Validate against the store and append nothing.
     public var dryRun = false
@@ -20,11 +20,16 @@ public struct ImportOptions: Sendable {
     }
 }
 
-/// One rejected line: where, which field, why, and the line exactly as given.
+/// One rejected line of an import: where, which field, why, and the line exactly as given.
+/// `ImportSummary.rejected` lists them; `stoppedAt` is one.
 public struct LineError: Sendable, Hashable, Error {
+    /// The line number (1-based).
     public var line: Int
+    /// The JSON field at fault, or `line` for the line as a whole (as in `InputError`).
     public var field: String
+    /// What is wrong and why.
     public var message: String
+    /// The line's bytes exactly as given (not necessarily UTF-8).
     public var text: [UInt8]
 
     /// `field: message`.
@@ -33,9 +38,13 @@ public struct LineError: Sendable, Hashable, Error {
 
 /// What an import did.
 public struct ImportSummary: Sendable {
+    /// Lines read (blank lines not counted).
     public var lines = 0
+    /// Events appended (with `dryRun`: that would be appended).
     public var appended = 0
+    /// Events already in the log with identical content, skipped.
     public var duplicates = 0
+    /// Invalid lines. Without `skipInvalid`, any makes the import append nothing.
     public var rejected: [LineError] = []
     public var seconds = 0.0
     /// When appending stopped early because another writer made a line invalid meanwhile.
@@ -44,10 +53,12 @@ public struct ImportSummary: Sendable {
     public var eventsPerSecond: Double { seconds > 0 ? Double(appended + duplicates) / seconds : 0 }
 }
 
-/// Progress of a long import, for a terminal.
+/// Progress of a long import, reported to the `progress` closure now and then.
 public struct ImportProgress: Sendable {
+    /// Validating every line first, then appending the valid ones.
     public enum Phase: String, Sendable { case validating, appending }
     public var phase: Phase
+    /// Lines done of `total` in this phase.
     public var done: Int
     public var total: Int
 }
@@ -58,8 +69,8 @@ extension Ledger {
     /// appended and the summary lists them. Then the valid lines are appended in transactions
     /// of at most `batchSize` events, each re-validated inside its transaction; if another writer
     /// made one invalid meanwhile, the import stops there (`stoppedAt`) keeping the batches
-    /// already committed. Lines without `id` get a deterministic id (see `derivedID`), so a
-    /// re-import appends nothing twice.
+    /// already committed. Lines without `id` get a deterministic id derived from their content
+    /// (docs/format.md), so a re-import appends nothing twice.
     @discardableResult
     public func importLines(
         _ data: [UInt8], options: ImportOptions = ImportOptions(),

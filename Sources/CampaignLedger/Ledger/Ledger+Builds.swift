@@ -2,8 +2,10 @@ import Foundation
 import LMDB
 import Logging
 
-/// One projection build as `ledger projections list` shows it.
+/// One projection build as `Ledger.builds()` lists it (and `ledger projections list` shows it):
+/// which projection and rules it holds, how far it has applied the log, and whether it answers.
 public struct BuildSummary: Sendable, Hashable {
+    /// Where a build stands.
     public enum State: String, Sendable {
         /// Being built by `ledger rebuild`.
         case building
@@ -15,20 +17,30 @@ public struct BuildSummary: Sendable, Hashable {
         /// rules catches it up.
         case stale
     }
+    /// The build's number (what `activate(build:)` and `drop(build:)` take).
     public var number: Int
-    /// `campaigns` for the built-in projections, else a custom projection's name.
+    /// `campaigns` (`BuiltInProjection.name`) for the built-in projections, else a custom
+    /// projection's name.
     public var projection: String
     public var state: State
+    /// The version of the rules that made it (a number for people).
     public var version: Int
+    /// The rules that made it (`BuiltInProjection.rulesID` or `LedgerProjection.rulesID`).
     public var rulesID: String
+    /// The last position of the log it has applied.
     public var checkpoint: UInt64
     /// Events between its checkpoint and the head.
     public var lag: UInt64
+    /// The size of its databases.
     public var bytes: Int
+    /// How fast it was built (events per second).
     public var eventsPerSecond: UInt64
+    /// When it was created (µs since 1970, UTC).
     public var createdMicros: Int64
+    /// The fingerprint of its data in lowercase hex: equal data, equal fingerprint.
     public var fingerprint: String
 
+    /// The element of `ledger projections list --json`.
     public var json: JSONOutput {
         .object([
             ("build", .int(Int64(number))), ("projection", .string(projection)), ("state", .string(state.rawValue)), ("version", .int(Int64(version))),
@@ -39,18 +51,23 @@ public struct BuildSummary: Sendable, Hashable {
     }
 }
 
-/// What a rebuild did.
+/// What `Ledger.rebuild` did.
 public struct RebuildSummary: Sendable {
+    /// The number of the new build.
     public var build: Int
+    /// Events applied.
     public var events: UInt64
     public var seconds: Double
     public var eventsPerSecond: Double
+    /// Whether the new build now answers queries.
     public var activated: Bool
     /// With `verify`: whether the new build's fingerprint equals the active build's at the same
     /// position (nil when not compared: other rules, or not asked).
     public var fingerprintMatches: Bool?
+    /// Whether it resumed an interrupted rebuild of the same rules.
     public var resumed: Bool
 
+    /// `ledger rebuild --json`.
     public var json: JSONOutput {
         .object([
             ("build", .int(Int64(build))), ("events", .int(Int64(events))), ("seconds", .double(seconds)),
@@ -60,10 +77,13 @@ public struct RebuildSummary: Sendable {
     }
 }
 
-/// Progress of a rebuild or catch-up.
+/// Progress of a rebuild or catch-up, reported to the `progress` closure now and then.
 public struct BuildProgress: Sendable {
+    /// The build being filled.
     public var build: Int
+    /// The last position it has applied so far.
     public var checkpoint: UInt64
+    /// The head it is catching up with.
     public var head: UInt64
     public var eventsPerSecond: Double
 }
@@ -105,6 +125,7 @@ extension Ledger {
     /// With `verify`, the new build's fingerprint is compared with the active build's at the same
     /// position first (when both have the same rules); a mismatch leaves the active build alone.
     /// A second rebuild of the same store at the same time fails with `LedgerError.unavailable`.
+    @discardableResult
     public func rebuild(
         projection: String = BuiltInProjection.name, activate: Bool = true, verify: Bool = false,
         chunk: Int = 20_000, threads: Int? = nil, progress: ((BuildProgress) throws -> Void)? = nil

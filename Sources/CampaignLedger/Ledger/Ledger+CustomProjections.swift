@@ -36,6 +36,12 @@ extension Ledger {
         try projectionValue(projection, key: Array(key.utf8))
     }
 
+    /// The counter `ProjectionState.add(_:to:)` keeps under `key` in a custom projection's
+    /// answering build (a big-endian Int64), or nil when there is none.
+    public func projectionCounter(_ projection: String, key: String) throws -> Int64? {
+        try projectionValue(projection, key: key).flatMap { Int64(bigEndianBytes: $0) }
+    }
+
     /// Every entry of a custom projection's answering build whose key starts with `prefix`.
     public func projectionEntries(_ projection: String, prefix: [UInt8] = []) throws -> [(key: [UInt8], value: [UInt8])] {
         guard let n = try store.answeringBuildNumber(projection: projection), let db = store.customDatabase(n) else {

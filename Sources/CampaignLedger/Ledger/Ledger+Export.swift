@@ -1,9 +1,12 @@
 import Foundation
 import LMDB
 
-/// The format of `ledger export`.
+/// The format of `Ledger.export` (and `ledger export`).
 public enum ExportFormat: String, Sendable, CaseIterable {
+    /// JSON Lines: one export line per event (interchange.md §1), the format `importLines`
+    /// restores from.
     case jsonl
+    /// CSV with a header row, for spreadsheets (interchange.md §1).
     case csv
 }
 
@@ -76,7 +79,8 @@ extension Ledger {
         return written
     }
 
-    /// Statistics of the store for `ledger stats`.
+    /// Statistics of the store (`ledger stats --json`): head, sizes, readers, builds and the
+    /// entries and bytes of each database.
     public func statistics() throws -> JSONOutput {
         let info = store.environment.info()
         let fileSize = (try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")[.size] as? Int) ?? 0

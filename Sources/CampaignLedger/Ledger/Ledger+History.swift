@@ -35,11 +35,13 @@ public struct HistoryEntry: Sendable, Hashable {
     /// status for `campaign.*` events; `stateBefore` is nil for the creating event.
     public let stateBefore: String?
     public let stateAfter: String?
+    /// What the event did to that state.
     public let effect: Effect
+    /// What an auditor should notice about when it arrived.
     public let marks: [Mark]
 
-    /// The interchange.md §3 entry: the fields of the event's export line (`ExportLine
-    /// .exportJSON`), then `stateBefore`, `stateAfter`, `effect` and `marks`. A duplicate has
+    /// The interchange.md §3 entry: the fields of the event's export line (interchange.md §1),
+    /// then `stateBefore`, `stateAfter`, `effect` and `marks`. A duplicate has
     /// `position` null, `recordedAt` = when it was received, `hash` null (it is not chained) and
     /// `repeats` = the position of the event it repeats.
     public var json: JSONOutput {

@@ -37,6 +37,8 @@ public final class Ledger: Sendable {
         /// that only reads (a query command) passes false and never writes (DESIGN.md §4).
         public var catchUpOnOpen = true
 
+        /// A ledger at `path`, created when missing, logging to `logger`, with the built-in
+        /// projections and the custom ones in `projections`.
         public init(
             path: String, createIfMissing: Bool = true,
             logger: Logger = Logger(label: "campaign-ledger"), mapSize: Int = 64 << 30,

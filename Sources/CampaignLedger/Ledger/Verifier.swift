@@ -1,13 +1,15 @@
 import Foundation
 import LMDB
 
-/// What `ledger verify` found.
+/// What `Ledger.verify` (and `ledger verify`) found.
 public struct VerifyReport: Sendable {
     /// The head after the chain was recomputed: its position and hash.
     public var head: LogHead
+    /// Events whose hash was recomputed.
     public var eventsChecked: UInt64 = 0
     /// Problems found, the first (lowest position) first. Empty when everything holds.
     public var problems: [VerifyProblem] = []
+    /// Whether everything holds.
     public var isOK: Bool { problems.isEmpty }
     /// How far the active build lags the log when verify ran: 0 when its projections were
     /// compared with a fresh fold; otherwise they were not (a writing process catches the build
@@ -34,8 +36,11 @@ public struct VerifyReport: Sendable {
 
 /// One thing `verify` found wrong, naming the position where it can.
 public struct VerifyProblem: Sendable, Hashable, CustomStringConvertible {
+    /// The position of the event at fault, when one is.
     public var position: UInt64?
+    /// What is wrong.
     public var message: String
+    /// `position N: message`, or the message alone.
     public var description: String {
         guard let position else { return message }
         return "position \(position): \(message)"

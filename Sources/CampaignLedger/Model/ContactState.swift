@@ -36,7 +36,7 @@ public enum ContactState: String, Sendable, CaseIterable, Hashable, Codable {
     case success
 
     /// A stable one-byte code used in binary records (docs/format.md). Never renumber.
-    public var code: UInt8 {
+    package var code: UInt8 {
         switch self {
         case .initial: 1
         case .canceledByAdmin: 2
@@ -71,14 +71,14 @@ public enum ContactState: String, Sendable, CaseIterable, Hashable, Codable {
         }
     }
 
-    public init?(code: UInt8) {
+    package init?(code: UInt8) {
         let index = Int(code) - 1
         guard index >= 0, index < ContactState.allCases.count else { return nil }
         self = ContactState.allCases[index]
     }
 
     /// The state a reported status joins as: itself, or `sent` for `successfully_submitted`.
-    public var joined: ContactState { self == .successfullySubmitted ? .sent : self }
+    package var joined: ContactState { self == .successfullySubmitted ? .sent : self }
 }
 
 /// How a state counts for campaign status and metrics (domain.md §2, §4).
@@ -90,16 +90,16 @@ public enum StateClass: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 /// A state's place in the join: its tier, its rank inside the tier, and its class (domain.md §2).
-public struct StateInfo: Sendable, Hashable {
-    public let tier: Int
-    public let rank: Int
-    public let stateClass: StateClass
+package struct StateInfo: Sendable, Hashable {
+    package let tier: Int
+    package let rank: Int
+    package let stateClass: StateClass
 }
 
 extension ChannelFamily {
     /// The state's tier, rank and class in this family, or nil when the state is not one of this
     /// family's (an input error for a `contact.status`). `successfully_submitted` answers as `sent`.
-    public func info(_ state: ContactState) -> StateInfo? {
+    package func info(_ state: ContactState) -> StateInfo? {
         switch (self, state.joined) {
         case (_, .initial): StateInfo(tier: 0, rank: 0, stateClass: .pending)
         case (_, .canceledByAdmin): StateInfo(tier: 2, rank: 0, stateClass: .excluded)
@@ -139,7 +139,7 @@ extension ChannelFamily {
 
     /// Whether a `contact.status` may report this status in this family (domain.md §5):
     /// a state of the family, and not one that only `contact.added`/`contact.removed` produce.
-    public func acceptsReport(_ status: ContactState) -> Bool {
+    package func acceptsReport(_ status: ContactState) -> Bool {
         switch status {
         case .initial, .invalidRecord, .removed: false
         case .successfullySubmitted: self == .messaging

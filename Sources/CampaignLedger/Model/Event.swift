@@ -1,29 +1,47 @@
 /// One event as given (or as stored, once its `id` and `attempt` are resolved): the fields of
 /// interchange.md §1. Only the fields that its type uses are kept; `nil` means absent.
+///
+/// Make one with `init(_:campaign:at:…)` (fields by name, `at` checked) or `init(json:)` (an
+/// interchange line) and give it to `Ledger.append`.
 public struct Event: Sendable, Hashable {
     public var type: EventType
+    /// The campaign's id: every event belongs to one.
     public var campaign: String
     /// When it happened at the source, exactly as given (RFC 3339 text).
     public var at: String
     /// `at` as an instant: nanoseconds since 1970-01-01T00:00:00Z (fraction digits past the 9th
     /// are dropped). Derived from `at`; kept for ordering, timings and time filters.
     public var atNanos: Int64
+    /// The event's id: re-sending an event with the same id and content is a duplicate, not a
+    /// second event. Given by the source, or by the ledger when absent.
     public var id: String?
+    /// The contact's id within the campaign (`contact.*` events).
     public var contact: String?
+    /// The campaign's channel (`campaign.created`).
     public var channel: Channel?
+    /// The campaign's name (`campaign.created`).
     public var name: String?
+    /// The contact's phone number or address (`contact.added`).
     public var address: String?
     /// The status as reported (`successfully_submitted` stays as given).
     public var status: ContactState?
+    /// The dispatch attempt a status reports (`contact.status`); resolved by the ledger when
+    /// absent (domain.md §3).
     public var attempt: Int?
+    /// The provider's error code (any type; a `contact.status`'s explains a failure).
     public var code: String?
+    /// Why, in words for people (any type).
     public var reason: String?
+    /// The provider's message or call id, e.g. a `wamid.…` (any type).
     public var providerRef: String?
+    /// Who did it (a user or system), when the source says.
     public var actor: String?
     /// A JSON object's text, compact (no insignificant whitespace), otherwise as received.
     public var meta: String?
 
-    public init(
+    /// Every field given as is, `atNanos` unchecked against `at`: for the library's own decoders
+    /// and generators (an embedder uses `init(_:campaign:at:…)` or `init(json:)`).
+    package init(
         type: EventType, campaign: String, at: String, atNanos: Int64, id: String? = nil,
         contact: String? = nil, channel: Channel? = nil, name: String? = nil,
         address: String? = nil, status: ContactState? = nil, attempt: Int? = nil,
@@ -64,7 +82,7 @@ public struct RecordedEvent: Sendable, Hashable {
     /// hash(n) = SHA-256(hash(n−1) ‖ SHA-256(canonical bytes of event n)).
     public var hash: [UInt8]
 
-    public init(
+    package init(
         position: UInt64, recordedAtMicros: Int64, event: Event, addressSalt: [UInt8]?,
         hash: [UInt8]
     ) {

@@ -19,7 +19,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable, Codable {
     }
 
     /// A stable one-byte code used in the binary record (docs/format.md). Never renumber.
-    public var code: UInt8 {
+    package var code: UInt8 {
         switch self {
         case .campaignCreated: 1
         case .campaignStarted: 2
@@ -33,7 +33,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable, Codable {
         }
     }
 
-    public init?(code: UInt8) {
+    package init?(code: UInt8) {
         guard let found = EventType.allCases.first(where: { $0.code == code }) else { return nil }
         self = found
     }

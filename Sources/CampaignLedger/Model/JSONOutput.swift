@@ -1,5 +1,9 @@
-/// A JSON value written by the ledger (answers, export lines). Objects keep the order their
-/// members were given in, so answers read in the order the docs show them.
+/// A JSON document as the ledger answers it: every `…JSON` query of `Ledger`, `statistics()`,
+/// and the `json` of `VerifyReport`, `BuildSummary`, `RebuildSummary` and `HistoryEntry` — the
+/// documents of interchange.md §3, the same the `ledger` command prints with `--json`. Objects
+/// keep the order their members were given in, so answers read in the order the docs show them.
+/// Read it with `serialized()` (compact text), `pretty()`, or the accessors (`self["key"]`,
+/// `stringValue`, `intValue`, …).
 public indirect enum JSONOutput: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -24,6 +28,7 @@ public indirect enum JSONOutput: Sendable, Hashable {
         return out
     }
 
+    /// Appends the compact text (`serialized()`) to `out`.
     public func write(to out: inout String) {
         switch self {
         case .null: out += "null"
@@ -58,7 +63,7 @@ public indirect enum JSONOutput: Sendable, Hashable {
 
     /// Writes `s` as a JSON string, escaping only `"`, `\` and U+0000–U+001F (`\u00xx`): the
     /// same escaping as export lines and canonical bytes (one writer, `JSONString.appendQuoted`).
-    public static func writeString(_ s: String, to out: inout String) {
+    package static func writeString(_ s: String, to out: inout String) {
         JSONString.appendQuoted(s, to: &out)
     }
 
@@ -98,7 +103,7 @@ extension JSONOutput {
     }
 
     /// Text for a table cell: strings bare, null as `–`, numbers as written.
-    public var text: String {
+    package var text: String {
         switch self {
         case .string(let s): s
         case .null: "–"
@@ -107,16 +112,19 @@ extension JSONOutput {
         }
     }
 
+    /// The string, or nil for any other value.
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
+    /// The integer, or nil for any other value.
     public var intValue: Int64? {
         if case .int(let i) = self { return i }
         return nil
     }
 
+    /// The number (an integer too), or nil for any other value.
     public var doubleValue: Double? {
         switch self {
         case .double(let d): d
@@ -125,11 +133,13 @@ extension JSONOutput {
         }
     }
 
+    /// The array's items, or nil for any other value.
     public var arrayValue: [JSONOutput]? {
         if case .array(let a) = self { return a }
         return nil
     }
 
+    /// The object's members in order, or nil for any other value.
     public var members: [(String, JSONOutput)]? {
         if case .object(let m) = self { return m }
         return nil

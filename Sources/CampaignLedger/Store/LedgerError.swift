@@ -1,5 +1,7 @@
-/// An error of the ledger, with the exit status the `ledger` command maps it to
-/// (interchange.md §4) and a message that says what, where and what to do.
+/// The error every `Ledger` operation throws, with the exit status the `ledger` command maps it
+/// to (interchange.md §4) and a message that says what, where and what to do. A bad event is
+/// `invalidInput` with the `InputError` that names its field; a bad line of an import is a
+/// `LineError` in the `ImportSummary` instead.
 public enum LedgerError: Error, Sendable, CustomStringConvertible {
     /// The store directory holds no ledger (exit 2).
     case storeNotFound(path: String)
@@ -20,6 +22,7 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
     /// Anything else (exit 70).
     case `internal`(String)
 
+    /// The `ledger` command's exit status for this error (sysexits: 2, 64, 65, 69, 70).
     public var exitCode: Int32 {
         switch self {
         case .storeNotFound, .notFound: 2
@@ -30,6 +33,7 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The message for people.
     public var description: String {
         switch self {
         case .storeNotFound(let path):
@@ -54,12 +58,14 @@ public enum AppendOutcome: Sendable, Hashable {
     /// A re-delivery of the event already at this position: skipped, recorded in the side record.
     case duplicate(position: UInt64, id: String)
 
+    /// The position of the event (appended now, or the one repeated).
     public var position: UInt64 {
         switch self {
         case .appended(let p, _), .duplicate(let p, _): p
         }
     }
 
+    /// The event's id (given, or the one the ledger gave it).
     public var id: String {
         switch self {
         case .appended(_, let id), .duplicate(_, let id): id
@@ -70,9 +76,11 @@ public enum AppendOutcome: Sendable, Hashable {
 /// Optimistic concurrency: the append goes through only if the stream's version (the position
 /// of its last event, 0 when it has none) is `version`.
 public struct StreamExpectation: Sendable, Hashable {
+    /// The campaign whose stream (or whose contact's stream) is expected.
     public var campaign: String
     /// nil: the campaign's stream; else this contact's stream.
     public var contact: String?
+    /// The expected version: the position of the stream's last event, 0 for none.
     public var version: UInt64
 
     public init(campaign: String, contact: String? = nil, version: UInt64) {

@@ -2,10 +2,14 @@ import Foundation
 import LMDB
 import Synchronization
 
-/// The head of the log: its last position, that event's recordedAt and chain hash.
+/// The head of the log (`Ledger.head()`): its last position, that event's recordedAt and chain
+/// hash — what to publish as a checkpoint (docs/audit.md) and pass back to `verify`.
 public struct LogHead: Sendable, Hashable {
+    /// The last position (0 for an empty log).
     public var position: UInt64
+    /// When the last event was recorded (µs since 1970, UTC).
     public var recordedAtMicros: Int64
+    /// The chain hash at `position` (32 bytes; zeros for an empty log).
     public var hash: [UInt8]
 
     static let empty = LogHead(position: 0, recordedAtMicros: 0, hash: [UInt8](repeating: 0, count: 32))

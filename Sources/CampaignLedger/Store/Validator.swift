@@ -221,10 +221,10 @@ struct Validator {
 }
 
 /// A contact's identity: the pair (campaign, contact).
-public struct ContactIdentity: Hashable, Sendable {
-    public var campaign: String
-    public var contact: String
-    public init(campaign: String, contact: String) {
+struct ContactIdentity: Hashable, Sendable {
+    var campaign: String
+    var contact: String
+    init(campaign: String, contact: String) {
         self.campaign = campaign
         self.contact = contact
     }

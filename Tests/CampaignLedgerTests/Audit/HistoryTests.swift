@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import CampaignLedger
+import CampaignLedger
 
 /// The dispute fixture, appended one event per transaction (2 ms apart, so every position has
 /// its own `recordedAt`) with re-deliveries in between. Positions, in order:

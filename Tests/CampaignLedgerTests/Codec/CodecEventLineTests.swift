@@ -1,5 +1,5 @@
 import Testing
-@testable import CampaignLedger
+import CampaignLedger
 
 /// A valid contact.status line with `extra` members spliced in before the closing brace.
 private func status(_ extra: String = "", status: String = "\"sent\"") -> String {

@@ -1,5 +1,5 @@
 import Foundation
-@testable import CampaignLedger
+import CampaignLedger
 
 /// SplitMix64: a small seeded generator so that random tests repeat exactly.
 struct SeededGenerator: RandomNumberGenerator {

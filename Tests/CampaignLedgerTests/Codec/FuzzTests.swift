@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import CampaignLedger
+import CampaignLedger
 import CampaignLedgerDemo
 
 /// Hostile input: seeded mutation fuzzing of the JSON Lines importer and of the stored

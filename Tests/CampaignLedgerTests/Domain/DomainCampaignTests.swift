@@ -1,5 +1,5 @@
 import Testing
-@testable import CampaignLedger
+import CampaignLedger
 
 private func status(_ log: DomainLog, _ c: String = "c") -> (CampaignStatus, CampaignEndedBy?) {
     let p = log.projector

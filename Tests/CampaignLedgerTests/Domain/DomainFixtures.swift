@@ -1,4 +1,4 @@
-@testable import CampaignLedger
+import CampaignLedger
 
 /// The property tests' deterministic generator: the one the codec tests use.
 typealias DomainRNG = SeededGenerator

@@ -1,5 +1,5 @@
 import Testing
-@testable import CampaignLedger
+import CampaignLedger
 
 private func metrics(_ log: DomainLog, _ c: String = "c") -> JSONOutput {
     let p = log.projector

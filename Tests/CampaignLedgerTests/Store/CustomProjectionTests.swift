@@ -1,7 +1,7 @@
 import Foundation
 import LMDB
 import Testing
-@testable import CampaignLedger
+import CampaignLedger
 
 /// Counts opted-out contacts per campaign. Version 1 counts `blacklisted` reports; version 2
 /// (changed rules) also counts `canceled_by_admin`.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import CampaignLedger
+import CampaignLedger
 import CampaignLedgerDemo
 
 /// The inline projections, maintained event by event inside the append transactions, must equal

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import CampaignLedger
+import CampaignLedger
 
 /// A fresh ledger in a new temporary directory.
 func makeLedger() throws -> Ledger {

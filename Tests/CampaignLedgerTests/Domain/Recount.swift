@@ -1,10 +1,12 @@
+import CampaignLedger
+
 /// Brute force: the metrics and status of a campaign computed from scratch from its contacts'
 /// current folds, straight from the text of domain.md §4 and §6. The incremental path
-/// (`ContactContribution` + `CampaignAggregate`) must always agree with it; tests and
-/// `ledger verify` compare the two.
-public enum Recount {
+/// (`ContactContribution` + `CampaignAggregate`) must always agree with it; the domain tests
+/// compare the two.
+enum Recount {
     /// §6 over `folds` (the contacts of campaigns of one family).
-    public static func metrics(family: ChannelFamily, contacts folds: some Sequence<ContactFold>)
+    static func metrics(family: ChannelFamily, contacts folds: some Sequence<ContactFold>)
         -> CampaignMetrics
     {
         var states: [ContactState: Int] = [:]
@@ -45,7 +47,7 @@ public enum Recount {
     }
 
     /// The exact timing multisets (ns) of `folds`: timeToDeliver and timeToRead.
-    public static func timings(contacts folds: some Sequence<ContactFold>)
+    static func timings(contacts folds: some Sequence<ContactFold>)
         -> (deliver: ExactTimings, read: ExactTimings)
     {
         var deliver = ExactTimings()
@@ -59,7 +61,7 @@ public enum Recount {
     }
 
     /// §4 from the lifecycle of `aggregate` and the classes of `folds`, rules in order.
-    public static func status(
+    static func status(
         _ aggregate: CampaignAggregate, contacts folds: some Sequence<ContactFold>
     ) -> (status: CampaignStatus, endedBy: CampaignEndedBy?) {
         let classes = folds.filter(\.hasReport).map {
@@ -73,7 +75,7 @@ public enum Recount {
     }
 
     /// The metrics object of `folds` with exact timings (exact p50/p95 too).
-    public static func metricsJSON(
+    static func metricsJSON(
         family: ChannelFamily, contacts folds: [ContactFold], includeBreakdowns: Bool = true
     ) -> JSONOutput {
         let m = metrics(family: family, contacts: folds)
@@ -91,7 +93,7 @@ public enum Recount {
     }
 
     /// `{count, p50, p95, max}` in seconds from exact values; nulls when count is 0.
-    public static func exactTiming(_ t: ExactTimings) -> JSONOutput {
+    static func exactTiming(_ t: ExactTimings) -> JSONOutput {
         .object([
             ("count", .int(Int64(t.count))),
             ("p50", CampaignMetrics.seconds(t.percentile(50))),
