@@ -1,4 +1,5 @@
 import Foundation
+import LMDB
 
 /// A build's state fingerprint (DESIGN.md §4): the sum modulo 2²⁵⁶ of SHA-256(key ‖ value) over
 /// all its records. Kept incrementally — a record written adds its hash and subtracts the one
