@@ -83,12 +83,10 @@ struct API: Sendable {
         v1.get("campaigns/:campaign/contacts") { request, context in
             try authorize(request, .read)
             let (campaign, filter) = (try parameter(context, "campaign"), try timeFilter(request))
-            var state: ContactState?
-            if let name = request.uri.queryParameters.get("state") {
-                guard let s = ContactState(rawValue: name) else {
-                    throw APIError.badRequest("unknown state \(name); states are: \(ContactState.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                state = s
+            let name = request.uri.queryParameters.get("state")
+            let state = name.flatMap(ContactState.init(rawValue:))
+            if let name, state == nil {
+                throw APIError.badRequest("unknown state \(name); states are: \(ContactState.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let limit = try query(request, "limit", Int.self)
             if let limit, limit < 1 { throw APIError.badRequest("limit must be at least 1") }
@@ -185,11 +183,7 @@ struct API: Sendable {
     }
 
     private func openAPI() throws -> Response {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
-            let data = FileManager.default.contents(atPath: url.path)
-        else { throw APIError(.internalServerError, "internal", "the OpenAPI document is missing from this build") }
-        return Response(
-            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
     }
 
     // MARK: Helpers
@@ -270,14 +264,14 @@ final class RebuildRunner: Sendable {
         }
         let logger = ledger.configuration.logger
         // A thread of its own: a rebuild takes long and must not hold a thread the queries need.
-        let thread = Thread { [running] in
+        let thread = Thread { [self] in
             do {
                 let summary = try ledger.rebuild()
                 logger.info("rebuild done", metadata: ["build": "\(summary.build)", "events": "\(summary.events)"])
             } catch {
                 logger.error("rebuild failed: \(error)")
             }
-            running.withLock { $0 = false }
+            self.running.withLock { $0 = false }
         }
         thread.name = "ledger rebuild"
         thread.start()

@@ -1,4 +1,6 @@
 import CampaignLedger
+import HTTPTypes
+import Logging
 public import Hummingbird
 import NIOCore
 

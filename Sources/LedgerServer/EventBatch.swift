@@ -1,5 +1,6 @@
 import CampaignLedger
 import Foundation
+import HTTPTypes
 
 /// The body of `POST /v1/events` read into events and expectations (http.md §2): a JSON array of
 /// events, `{"events": […], "expect": […]}`, or JSON Lines (`application/x-ndjson`). Each event
@@ -14,14 +15,12 @@ struct EventBatch: Sendable {
             return
         }
         let document: StrictJSON.Document
-        do {
-            document = try body.withUnsafeBytes { p throws(StrictJSON.SyntaxError) in
-                guard String(validating: p, as: UTF8.self) != nil else {
-                    throw StrictJSON.SyntaxError(message: "not UTF-8", offset: 0)
-                }
-                return try StrictJSON.read(p)
-            }
-        } catch {
+        guard String(validating: body, as: UTF8.self) != nil else {
+            throw .badRequest("the body is not UTF-8")
+        }
+        switch body.withUnsafeBytes({ p in Result { () throws(StrictJSON.SyntaxError) in try StrictJSON.read(p) } }) {
+        case .success(let d): document = d
+        case .failure(let error):
             throw .badRequest("the body is not JSON (\(error.message)); send a JSON array of events, {\"events\": […]} or JSON Lines as application/x-ndjson")
         }
         if !document.isObject {
@@ -56,8 +55,8 @@ struct EventBatch: Sendable {
 
     private mutating func add(_ bytes: ArraySlice<UInt8>) throws(APIError) {
         let index = events.count
-        do {
-            let parsed = try bytes.withUnsafeBytes { p throws(InputError) in try EventLineParser.parse(p) }
+        do throws(InputError) {
+            let parsed = try EventLineParser.parse(Array(bytes))
             guard let parsed else { return }
             events.append(parsed.event)
         } catch {

@@ -1,4 +1,6 @@
 import CampaignLedger
+import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOPosix

@@ -82,8 +82,8 @@ public enum LedgerServer {
             onServerRunning: { channel in
                 let address = channel.localAddress
                 let host = options.listen.host.contains(":") ? "[\(options.listen.host)]" : options.listen.host
-                print("listening on http://\(host):\(address?.port ?? options.listen.port)")
-                fflush(stdout)
+                // The first line on standard output: scripts and tests read the bound port here.
+                FileHandle.standardOutput.write(Data("listening on http://\(host):\(address?.port ?? options.listen.port)\n".utf8))
             },
             logger: logger
         )
@@ -140,7 +140,7 @@ struct TokenReloader: Service {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in signals {
-                do {
+                do throws(TokenFileError) {
                     try authorizer.reload()
                     logger.info("reloaded the tokens", metadata: ["file": "\(path)"])
                 } catch {

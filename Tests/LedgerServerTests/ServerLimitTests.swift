@@ -83,7 +83,7 @@ struct ServerLimitTests {
                         i += 1
                         guard let a = try? await server.request(.POST, "/v1/events", body: body) else { return }
                         guard a.status == 200 else { return }
-                        acknowledged.set(acknowledged.value + ids)
+                        acknowledged.update { $0 += ids }
                     }
                 }
             }
@@ -150,7 +150,8 @@ struct ServerLimitTests {
         let more = (0..<5).map { addContact("spring", "s\($0)", id: "s\($0)") }
         #expect(try await server.request(.POST, "/v1/events", body: "[" + more.joined(separator: ",") + "]").status == 200)
         // Resume with Last-Event-ID; the live part comes while connected.
-        let resumed = Task { try await readStream(server, headers: [("Last-Event-ID", "\(seen.last!.id)")], count: 12) }
+        let lastID = try #require(seen.last?.id)
+        let resumed = Task { [server] in try await readStream(server, headers: [("Last-Event-ID", "\(lastID)")], count: 12) }
         try await Task.sleep(for: .milliseconds(500))
         let live = (5..<8).map { addContact("spring", "s\($0)", id: "s\($0)") }
         #expect(try await server.request(.POST, "/v1/events", body: "[" + live.joined(separator: ",") + "]").status == 200)
@@ -162,33 +163,6 @@ struct ServerLimitTests {
         // `after=` works as well.
         let tail = try await readStream(server, headers: [], query: "?after=18", count: 2)
         #expect(tail.map(\.id) == [19, 20])
-    }
-
-    /// Reads `count` events from the stream and disconnects.
-    private func readStream(
-        _ server: Server, headers: [(String, String)], query: String = "", count: Int
-    ) async throws -> [(id: Int, data: String)] {
-        var request = HTTPClientRequest(url: server.base + "/v1/events/stream" + query)
-        for (k, v) in headers { request.headers.add(name: k, value: v) }
-        let response = try await server.client.execute(request, timeout: .seconds(30))
-        #expect(response.status == .ok)
-        #expect(response.headers.first(name: "content-type") == "text/event-stream")
-        var events: [(id: Int, data: String)] = []
-        var pending = ""
-        var id: Int?
-        for try await buffer in response.body {
-            pending += String(buffer: buffer)
-            while let newline = pending.firstIndex(of: "\n") {
-                let line = String(pending[..<newline])
-                pending = String(pending[pending.index(after: newline)...])
-                if line.hasPrefix("id: ") { id = Int(line.dropFirst(4)) }
-                if line.hasPrefix("data: "), let current = id {
-                    events.append((current, String(line.dropFirst(6))))
-                    if events.count == count { return events }
-                }
-            }
-        }
-        return events
     }
 }
 
@@ -207,4 +181,31 @@ func connectLoopback(port: Int) throws -> Int32 {
         throw POSIXError(.ECONNREFUSED)
     }
     return fd
+}
+
+    /// Reads `count` events from the stream and disconnects.
+func readStream(
+    _ server: Server, headers: [(String, String)], query: String = "", count: Int
+) async throws -> [(id: Int, data: String)] {
+    var request = HTTPClientRequest(url: server.base + "/v1/events/stream" + query)
+    for (k, v) in headers { request.headers.add(name: k, value: v) }
+    let response = try await server.client.execute(request, timeout: .seconds(30))
+    #expect(response.status == .ok)
+    #expect(response.headers.first(name: "content-type") == "text/event-stream")
+    var events: [(id: Int, data: String)] = []
+    var pending = ""
+    var id: Int?
+    for try await buffer in response.body {
+        pending += String(buffer: buffer)
+        while let newline = pending.firstIndex(of: "\n") {
+            let line = String(pending[..<newline])
+            pending = String(pending[pending.index(after: newline)...])
+            if line.hasPrefix("id: ") { id = Int(line.dropFirst(4)) }
+            if line.hasPrefix("data: "), let current = id {
+                events.append((current, String(line.dropFirst(6))))
+                if events.count == count { return events }
+            }
+        }
+    }
+    return events
 }

@@ -239,3 +239,36 @@ struct ServerRouteTests {
         #expect(server.log.contains("GET /v1/head 200"))
     }
 }
+
+/// The same history appended over HTTP in batches and imported by the CLI gives the same
+/// answers.
+@Suite(.enabled(if: ledgerBinary != nil, "build the package first: swift build"))
+struct ServerImportEquivalenceTests {
+    @Test(.timeLimit(.minutes(2)))
+    func batchesOverHTTPAnswerAsACLIImport() async throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let imported = try Sample.store(in: scratch)
+        let empty = try scratch.write("empty.jsonl", "")
+        let served = scratch.path("served")
+        let created = try ledger(["import", empty, "--store", served])
+        try #require(created.status == 0, "\(created.err)")
+        let server = try Server(store: served, scratch: scratch)
+        defer { _ = try? server.stop() }
+        try await server.waitHealthy()
+        for start in stride(from: 0, to: Sample.lines.count, by: 5) {
+            let batch = Sample.lines[start..<min(start + 5, Sample.lines.count)]
+            let a = try await server.request(.POST, "/v1/events", body: "[" + batch.joined(separator: ",") + "]")
+            #expect(a.status == 200, "\(a.body)")
+        }
+        for command in [
+            ["campaign", "list"], ["campaign", "show", "spring"], ["metrics"], ["metrics", "calls"],
+            ["contact", "list", "spring"], ["contact", "list", "calls"], ["contact", "show", "spring", "c2"],
+        ] {
+            let viaHTTP = try ledger(command + ["--json", "--store", served])
+            let viaImport = try ledger(command + ["--json", "--store", imported])
+            #expect(viaHTTP.status == 0 && viaImport.status == 0)
+            #expect(viaHTTP.out == viaImport.out, "\(command.joined(separator: " "))")
+        }
+    }
+}

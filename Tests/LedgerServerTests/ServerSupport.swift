@@ -67,6 +67,7 @@ final class Mutex2<T>: @unchecked Sendable {
     private var wasSet = false
     init(_ value: T) { stored = value }
     func set(_ value: T) { lock.lock(); stored = value; wasSet = true; lock.unlock() }
+    func update(_ change: (inout T) -> Void) { lock.lock(); change(&stored); lock.unlock() }
     var value: T { lock.lock(); defer { lock.unlock() }; return stored }
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return wasSet }
 }
@@ -89,7 +90,7 @@ final class Server: @unchecked Sendable {
         process.environment = env
         let out = Pipe()
         stderrPath = scratch.path("serve-\(UUID().uuidString).stderr")
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardOutput = out
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         try process.run()

@@ -1,3 +1,9 @@
+/// The OpenAPI 3.1 document of `ledger serve` (`GET /openapi.json`): every route, parameter,
+/// status code and body schema. Written by hand and kept true by the tests, which validate the
+/// server's answers against it (tools/openapi_check.py, schemathesis). It lives in the binary,
+/// not in a resource bundle, so an installed `ledger` needs no file beside it.
+enum OpenAPIDocument {
+    static let json = #"""
 {
   "openapi": "3.1.0",
   "info": {
@@ -2238,4 +2244,6 @@
       }
     }
   }
+}
+"""#
 }
