@@ -81,7 +81,10 @@ def main():
             problems.append(f"{method} {path}: status {status} is not documented ({', '.join(responses)})")
             continue
         media = content_type.split(";")[0].strip()
-        content = responses[str(status)].get("content", {})
+        response = responses[str(status)]
+        if "$ref" in response:
+            response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+        content = response.get("content", {})
         if media not in content:
             problems.append(f"{method} {path}: {status} answered {media}, the document lists {list(content)}")
             continue

@@ -45,12 +45,8 @@ struct ServerOpenAPITests {
         .timeLimit(.minutes(15)),
         .enabled(if: OpenAPITools.unavailable == nil, "tools/openapi_test.sh cannot make its venv: \(OpenAPITools.unavailable ?? "")"))
     func answersConformToTheDocument() async throws {
-        let scratch = try Scratch()
-        defer { scratch.remove() }
-        let store = try Sample.store(in: scratch)
-        let server = try Server(store: store, scratch: scratch)
-        defer { _ = try? server.stop() }
-        try await server.waitHealthy()
+        let (scratch, _, server) = try await startSample()
+        defer { server.stopIfRunning(); scratch.remove() }
         let r = try OpenAPITools.runScript([server.base, "spring", "c1"], limit: .seconds(780))
         #expect(r.status == 0, "\(r.output.suffix(6000))")
         #expect(try server.stop() == 0, "the server did not stop cleanly after schemathesis: \(server.log.suffix(2000))")

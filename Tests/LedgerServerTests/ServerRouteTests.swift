@@ -24,12 +24,8 @@ struct ServerRouteTests {
 
     @Test(.timeLimit(.minutes(3)))
     func queriesAnswerExactlyAsTheCLI() async throws {
-        let scratch = try Scratch()
-        defer { scratch.remove() }
-        let store = try Sample.store(in: scratch)
-        let server = try Server(store: store, scratch: scratch)
-        defer { _ = try? server.stop() }
-        try await server.waitHealthy()
+        let (scratch, store, server) = try await startSample()
+        defer { server.stopIfRunning(); scratch.remove() }
 
         // Each route against the CLI command that prints the same document.
         let pairs: [(String, [String])] = [
@@ -110,12 +106,8 @@ struct ServerRouteTests {
 
     @Test(.timeLimit(.minutes(3)))
     func appendsAndEveryErrorStatus() async throws {
-        let scratch = try Scratch()
-        defer { scratch.remove() }
-        let store = try Sample.store(in: scratch)
-        let server = try Server(store: store, scratch: scratch)
-        defer { _ = try? server.stop() }
-        try await server.waitHealthy()
+        let (scratch, store, server) = try await startSample()
+        defer { server.stopIfRunning(); scratch.remove() }
 
         // A JSON array: positions 13 and 14; the same again: duplicates of them.
         let batch = "[\(addContact("spring", "c4", id: "a1")), \(addContact("spring", "c5", id: "a2"))]"
@@ -202,13 +194,11 @@ struct ServerRouteTests {
 
     @Test(.timeLimit(.minutes(2)))
     func tokensAndScopes() async throws {
-        let scratch = try Scratch()
-        defer { scratch.remove() }
-        let store = try Sample.store(in: scratch)
-        let tokens = try scratch.write("tokens", "# reader and writer\nr3ad-only read\nwr1ter read,append\n")
-        let server = try Server(store: store, arguments: ["--tokens", tokens], scratch: scratch)
-        defer { _ = try? server.stop() }
-        try await server.waitHealthy()
+        let tokensDir = try Scratch()
+        defer { tokensDir.remove() }
+        let tokens = try tokensDir.write("tokens", "# reader and writer\nr3ad-only read\nwr1ter read,append\n")
+        let (scratch, _, server) = try await startSample(["--tokens", tokens])
+        defer { server.stopIfRunning(); scratch.remove() }
 
         let none = try await server.request(.GET, "/v1/campaigns")
         #expect(none.status == 401)

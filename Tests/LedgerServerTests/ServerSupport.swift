@@ -134,6 +134,9 @@ final class Server: @unchecked Sendable {
         return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
 
+    /// Stops the server if it still runs (for `defer`).
+    func stopIfRunning() { _ = try? stop() }
+
     var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     deinit {
@@ -177,6 +180,16 @@ final class Server: @unchecked Sendable {
     }
 
     enum ServerError: Error { case didNotStart(String), didNotStop(String) }
+}
+
+/// A scratch directory with the sample store, and a healthy server on it. The caller stops the
+/// server (`stop`, or `defer { server.stopIfRunning() }`) and removes the scratch directory.
+func startSample(_ arguments: [String] = []) async throws -> (Scratch, String, Server) {
+    let scratch = try Scratch()
+    let store = try Sample.store(in: scratch)
+    let server = try Server(store: store, arguments: arguments, scratch: scratch)
+    try await server.waitHealthy()
+    return (scratch, store, server)
 }
 
 /// A small history: campaign `spring` (whatsapp) with contacts c1…c3, `calls` (telephone) with
