@@ -18,7 +18,11 @@ fi
 base=$1 campaign=$2 contact=$3
 "$venv/bin/python" "$root/tools/openapi_check.py" "$base" "$campaign" "$contact" || exit 1
 # schemathesis: requests generated from the document; a 5xx or an answer the document does not
-# describe fails. `after` positions and limits stay small so the run is short.
+# describe fails. It runs in a temporary directory: schemathesis keeps a cache (.schemathesis/)
+# in its working directory.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cd "$scratch" || exit 1
 "$venv/bin/schemathesis" run "$base/openapi.json" --url "$base" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" --phases examples,coverage,fuzzing --no-color --seed 1 \
