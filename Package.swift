@@ -29,6 +29,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The C library: Debian's liblmdb-dev (0.9.24). Only the LMDB wrapper imports it.
@@ -78,6 +85,25 @@ let package = Package(
             dependencies: ["CMalloc"],
             swiftSettings: strict
         ),
+        // `ledger serve`: the ledger over HTTP (Hummingbird), a client of the library like the CLI.
+        .target(
+            name: "LedgerServer",
+            dependencies: [
+                "CampaignLedger",
+                "CampaignLedgerReport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // The `ledger` command: a thin client of the library.
         .executableTarget(
             name: "LedgerCLI",
@@ -86,6 +112,7 @@ let package = Package(
                 "CampaignLedgerDemo",
                 "CampaignLedgerReport",
                 "ProcessTuning",
+                "LedgerServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -129,6 +156,17 @@ let package = Package(
         .testTarget(
             name: "LedgerCLITests",
             dependencies: ["CampaignLedger"],
+            swiftSettings: strict
+        ),
+        // Runs the built `ledger serve` on a loopback port and talks HTTP to it.
+        .testTarget(
+            name: "LedgerServerTests",
+            dependencies: [
+                "CampaignLedger",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
     ]

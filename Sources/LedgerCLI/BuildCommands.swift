@@ -73,8 +73,9 @@ struct ProjectionsCommand: ParsableCommand {
 
         func run() throws {
             try CampaignLedgerCLI.run {
-                let builds = try storeOptions.open().builds()
-                if output.json { return Terminal.out(JSONOutput.array(builds.map(\.json)).serialized()) }
+                let ledger = try storeOptions.open()
+                if output.json { return Terminal.out(try ledger.buildsJSON().serialized()) }
+                let builds = try ledger.builds()
                 Terminal.out(Terminal.table(
                     ["BUILD", "STATE", "VERSION", "CHECKPOINT", "LAG", "BYTES", "EVENTS/S", "RULES"],
                     builds.map { b in

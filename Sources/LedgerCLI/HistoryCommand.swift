@@ -26,9 +26,9 @@ struct HistoryCommand: ParsableCommand {
 
     func run() throws {
         try CampaignLedgerCLI.run {
-            let entries = try storeOptions.open().history(campaign: campaign, contact: contact).map(\.json)
-            if output.json { return Terminal.out(JSONOutput.array(entries).serialized()) }
-            Terminal.out(historyTable(entries, showContact: contact == nil))
+            let answer = try storeOptions.open().historyJSON(campaign: campaign, contact: contact)
+            if output.json { return Terminal.out(answer.serialized()) }
+            Terminal.out(historyTable(answer.arrayValue ?? [], showContact: contact == nil))
         }
     }
 }

@@ -31,16 +31,10 @@ struct AppendCommand: ParsableCommand {
                 throw LedgerError.usage("no event on standard input; give one JSON object")
             }
             let outcome = try storeOptions.open(create: true).appendAndWait([event])[0]
-            let (word, position): (String, UInt64) = switch outcome {
-            case .appended(let p, _): ("appended", p)
-            case .duplicate(let p, _): ("duplicate", p)
-            }
             if output.json {
-                Terminal.out(JSONOutput.object([
-                    ("outcome", .string(word)), ("position", .int(Int64(position))), ("id", .string(outcome.id)),
-                ]).serialized())
+                Terminal.out(outcome.json.serialized())
             } else {
-                Terminal.out("\(word) \(position)")
+                Terminal.out("\(outcome.json["outcome"]?.text ?? "") \(outcome.position)")
             }
         }
     }

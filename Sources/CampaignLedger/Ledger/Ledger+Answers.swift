@@ -1,0 +1,36 @@
+/// Answers that the `ledger` command's `--json` and `ledger serve` both give: one function per
+/// document, so the two are byte-for-byte the same (interchange.md §3, http.md §2).
+extension AppendOutcome {
+    /// `{"outcome": "appended"|"duplicate", "position": N, "id": "…"}`: `ledger append --json`
+    /// and each entry of the `outcomes` of `POST /v1/events`.
+    public var json: JSONOutput {
+        let (word, position): (String, UInt64) = switch self {
+        case .appended(let p, _): ("appended", p)
+        case .duplicate(let p, _): ("duplicate", p)
+        }
+        return .object([("outcome", .string(word)), ("position", .int(Int64(position))), ("id", .string(id))])
+    }
+}
+
+extension LogHead {
+    /// `{"position": N, "hash": "…", "recordedAt": "…"}`: a checkpoint to publish. An empty log
+    /// has position 0, the all-zero hash and a null `recordedAt`.
+    public var json: JSONOutput {
+        .object([
+            ("position", .int(Int64(position))), ("hash", .string(Hex.encode(hash))),
+            ("recordedAt", position == 0 ? .null : .string(RFC3339.formatMicros(recordedAtMicros))),
+        ])
+    }
+}
+
+extension Ledger {
+    /// `ledger history CAMPAIGN [CONTACT] --json`.
+    public func historyJSON(campaign: String, contact: String? = nil) throws -> JSONOutput {
+        .array(try history(campaign: campaign, contact: contact).map(\.json))
+    }
+
+    /// `ledger projections list --json`.
+    public func buildsJSON() throws -> JSONOutput {
+        .array(try builds().map(\.json))
+    }
+}

@@ -1,0 +1,296 @@
+import CampaignLedger
+import CampaignLedgerReport
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import Prometheus
+import Synchronization
+
+/// The routes of http.md §2. Handlers parse the request, call one library function and write
+/// its answer; no domain rule lives here (DESIGN.md §8). Reads of the store are synchronous
+/// LMDB transactions, so they run on NIO's blocking thread pool, never on the event loops or
+/// the cooperative executor's few threads; appends await the library's group-commit writer.
+struct API: Sendable {
+    typealias Context = BasicRequestContext
+    let ledger: Ledger
+    let authorizer: Authorizer
+    let registry: PrometheusCollectorRegistry?
+    /// Serving loopback only: `/metrics` needs no token then.
+    let loopback: Bool
+    let notifier = AppendNotifier()
+    let rebuilds = RebuildRunner()
+
+    func router() -> Router<Context> {
+        let router = Router(context: Context.self)
+        router.addMiddleware {
+            RequestLogMiddleware()
+            MetricsMiddleware()
+            ErrorMiddleware()
+        }
+        router.get("/healthz") { _, _ in json(.object([("status", .string("ok"))])) }
+        router.get("/readyz") { _, _ in try await ready() }
+        router.get("/metrics") { request, _ in try prometheus(request) }
+        router.get("/openapi.json") { _, _ in try openAPI() }
+
+        let v1 = router.group("v1")
+        v1.post("events") { request, context in try await appendEvents(request, context) }
+        v1.get("events") { request, _ in
+            try authorize(request, .read)
+            let after = try query(request, "after", UInt64.self) ?? 0
+            let limit = try query(request, "limit", Int.self) ?? Limits.defaultEventsLimit
+            guard (1...Limits.defaultEventsLimit).contains(limit) else {
+                throw APIError.badRequest("limit must be 1 to \(Limits.defaultEventsLimit)")
+            }
+            let lines = try await blocking {
+                var text = ""
+                for r in try ledger.events(from: after + 1, limit: limit) {
+                    text += ExportLine.exportJSON(r)
+                    text += "\n"
+                }
+                return text
+            }
+            return text(lines, "application/x-ndjson")
+        }
+        v1.get("events/stream") { request, context in
+            try authorize(request, .read)
+            return try EventStream(ledger: ledger, notifier: notifier).response(request, context)
+        }
+        v1.get("head") { request, _ in
+            try authorize(request, .read)
+            return json(try await blocking { try ledger.head().json })
+        }
+        v1.get("campaigns") { request, _ in
+            try authorize(request, .read)
+            let filter = try timeFilter(request)
+            return json(try await blocking { try ledger.campaignListJSON(filter: filter) })
+        }
+        v1.get("campaigns/:campaign") { request, context in
+            try authorize(request, .read)
+            let (campaign, filter) = (try parameter(context, "campaign"), try timeFilter(request))
+            return json(try await blocking { try ledger.campaignJSON(campaign, filter: filter) })
+        }
+        v1.get("campaigns/:campaign/metrics") { request, context in
+            try authorize(request, .read)
+            let (campaign, filter) = (try parameter(context, "campaign"), try timeFilter(request))
+            return json(try await blocking { try ledger.metricsJSON(campaign: campaign, filter: filter) })
+        }
+        v1.get("metrics") { request, _ in
+            try authorize(request, .read)
+            let filter = try timeFilter(request)
+            return json(try await blocking { try ledger.metricsJSON(filter: filter) })
+        }
+        v1.get("campaigns/:campaign/contacts") { request, context in
+            try authorize(request, .read)
+            let (campaign, filter) = (try parameter(context, "campaign"), try timeFilter(request))
+            let name = request.uri.queryParameters.get("state")
+            let state = name.flatMap(ContactState.init(rawValue:))
+            if let name, state == nil {
+                throw APIError.badRequest("unknown state \(name); states are: \(ContactState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let limit = try query(request, "limit", Int.self)
+            if let limit, limit < 1 { throw APIError.badRequest("limit must be at least 1") }
+            let after = request.uri.queryParameters.get("after")
+            return json(try await blocking {
+                try ledger.contactListJSON(campaign: campaign, state: state, limit: limit, after: after, filter: filter)
+            })
+        }
+        v1.get("campaigns/:campaign/contacts/:contact") { request, context in
+            try authorize(request, .read)
+            let (campaign, contact) = (try parameter(context, "campaign"), try parameter(context, "contact"))
+            let filter = try timeFilter(request)
+            return json(try await blocking { try ledger.contactJSON(campaign: campaign, contact: contact, filter: filter) })
+        }
+        v1.get("campaigns/:campaign/history") { request, context in
+            try authorize(request, .read)
+            let campaign = try parameter(context, "campaign")
+            let contact = request.uri.queryParameters.get("contact")
+            return json(try await blocking { try ledger.historyJSON(campaign: campaign, contact: contact) })
+        }
+        v1.get("campaigns/:campaign/report") { request, context in
+            try authorize(request, .read)
+            let campaign = try parameter(context, "campaign")
+            let html = try await blocking { try CampaignReport(ledger: ledger, campaign: campaign).html() }
+            return text(html, "text/html; charset=utf-8")
+        }
+        v1.get("campaigns/:campaign/evidence") { request, context in
+            try authorize(request, .read)
+            let campaign = try parameter(context, "campaign")
+            let lines = try await blocking {
+                var text = ""
+                try ledger.export(campaign: campaign, evidence: true) { text += $0 }
+                return text
+            }
+            return text(lines, "application/x-ndjson")
+        }
+        v1.get("builds") { request, _ in
+            try authorize(request, .read)
+            return json(try await blocking { try ledger.buildsJSON() })
+        }
+        v1.post("rebuild") { request, _ in
+            try authorize(request, .admin)
+            try rebuilds.start(ledger)
+            return json(.object([("status", .string("started")), ("builds", .string("/v1/builds"))]), status: .accepted)
+        }
+        v1.post("builds/:build/activate") { request, context in
+            try authorize(request, .admin)
+            guard let number = Int(try parameter(context, "build")) else {
+                throw APIError.badRequest("the build is a number (GET /v1/builds lists them)")
+            }
+            return json(try await blocking {
+                try ledger.activate(build: number)
+                guard let build = try ledger.builds().first(where: { $0.number == number }) else {
+                    throw LedgerError.notFound("no build \(number)")
+                }
+                return build.json
+            })
+        }
+        return router
+    }
+
+    // MARK: Handlers
+
+    private func appendEvents(_ request: Request, _ context: Context) async throws -> Response {
+        try authorize(request, .append)
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > Limits.maxBodyBytes {
+            throw APIError.tooLarge
+        }
+        var request = request
+        let buffer = try await request.collectBody(upTo: Limits.maxBodyBytes)
+        let jsonLines = request.headers[.contentType].map(isJSONLines) ?? false
+        let bytes = Array(buffer.readableBytesView)
+        let batch = try await blocking { try EventBatch(body: bytes, jsonLines: jsonLines) }
+        let outcomes = try await ledger.append(batch.events, expecting: batch.expectations)
+        notifier.notify()
+        return json(.object([("outcomes", .array(outcomes.map(\.json)))]))
+    }
+
+    private func ready() async throws -> Response {
+        let (ok, why): (Bool, String) = try await blocking {
+            guard let active = try ledger.builds().first(where: { $0.state == .active }) else {
+                return (false, "no active projection build")
+            }
+            return active.lag == 0 ? (true, "ok") : (false, "the active build lags the log by \(active.lag) events")
+        }
+        guard ok else { throw APIError(.serviceUnavailable, "not_ready", why, retryAfter: 1) }
+        return json(.object([("status", .string("ready"))]))
+    }
+
+    private func prometheus(_ request: Request) throws -> Response {
+        if !loopback || !authorizer.isOpen { try authorize(request, .read) }
+        guard let registry else { throw APIError.notFound("metrics are not collected in this process") }
+        return text(registry.emitToString(), "text/plain; version=0.0.4; charset=utf-8")
+    }
+
+    private func openAPI() throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+    }
+
+    // MARK: Helpers
+
+    /// Throws 401 for a missing or unknown token, 403 for a token without `scope`.
+    private func authorize(_ request: Request, _ scope: Scope) throws {
+        guard let scopes = authorizer.scopes(authorization: request.headers[.authorization]) else {
+            throw APIError(.unauthorized, "unauthorized", "a token is needed: send Authorization: Bearer TOKEN (a token of the --tokens file)")
+        }
+        guard scopes.contains(scope) else {
+            throw APIError(.forbidden, "forbidden", "this token lacks the \(scope.rawValue) scope")
+        }
+    }
+
+    private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(body)
+    }
+
+    private func parameter(_ context: Context, _ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else {
+            throw APIError.badRequest("the \(name) in the path is not percent-encoded UTF-8")
+        }
+        return decoded
+    }
+
+    private func query<T: LosslessStringConvertible>(_ request: Request, _ name: String, _: T.Type) throws -> T? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard let value = T(text) else { throw APIError.badRequest("\(name)=\(text) is not a valid \(name)") }
+        return value
+    }
+
+    /// `asOf` or `occurredBefore`: RFC 3339, not both (interchange.md §3).
+    private func timeFilter(_ request: Request) throws -> TimeFilter? {
+        let asOf = request.uri.queryParameters.get("asOf")
+        let before = request.uri.queryParameters.get("occurredBefore")
+        if asOf != nil && before != nil { throw APIError.badRequest("give asOf or occurredBefore, not both") }
+        for (name, value) in [("asOf", asOf), ("occurredBefore", before)] {
+            guard let value else { continue }
+            guard let t = try? RFC3339.parseNanos(value) else {
+                throw APIError.badRequest("\(name)=\(value) is not an RFC 3339 time like 2026-11-20T09:30:02Z")
+            }
+            return name == "asOf" ? .asOf(nanos: t) : .occurredBefore(nanos: t)
+        }
+        return nil
+    }
+
+    private func isJSONLines(_ contentType: String) -> Bool {
+        let type = contentType.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+        return type == "application/x-ndjson" || type == "application/jsonl" || type == "application/jsonlines"
+    }
+}
+
+/// A JSON answer: the library's serialization, byte for byte what the CLI prints (without the
+/// CLI's final newline).
+func json(_ value: JSONOutput, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
+}
+
+func text(_ value: String, _ contentType: String) -> Response {
+    Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: value)))
+}
+
+/// Runs `POST /v1/rebuild` in the background, one at a time per server; the build's progress
+/// is visible in `GET /v1/builds` (its checkpoint), and a rebuild interrupted by a shutdown
+/// resumes where it stopped the next time.
+final class RebuildRunner: Sendable {
+    private let running = Mutex(false)
+
+    func start(_ ledger: Ledger) throws {
+        let started = running.withLock { r -> Bool in
+            if r { return false }
+            r = true
+            return true
+        }
+        guard started else {
+            throw APIError(.serviceUnavailable, "busy", "a rebuild is already running; GET /v1/builds shows its progress", retryAfter: 10)
+        }
+        let logger = ledger.configuration.logger
+        // A thread of its own: a rebuild takes long and must not hold a thread the queries need.
+        let thread = Thread { [self] in
+            do {
+                let summary = try ledger.rebuild()
+                logger.info("rebuild done", metadata: ["build": "\(summary.build)", "events": "\(summary.events)"])
+            } catch {
+                logger.error("rebuild failed: \(error)")
+            }
+            self.running.withLock { $0 = false }
+        }
+        thread.name = "ledger rebuild"
+        thread.start()
+    }
+}
+
+/// One line per request at `info`: method, path, status, duration. Never a header or a body.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        var status = "error"
+        defer {
+            let ms = (ContinuousClock.now - start) / .milliseconds(1)
+            context.logger.info(
+                "\(request.method) \(request.uri.path) \(status) \(String(format: "%.1f", ms)) ms")
+        }
+        let response = try await next(request, context)
+        status = String(response.status.code)
+        return response
+    }
+}

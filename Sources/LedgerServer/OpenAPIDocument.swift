@@ -1,0 +1,1937 @@
+/// The OpenAPI 3.1 document of `ledger serve` (`GET /openapi.json`): every route, parameter,
+/// status code and body schema. Written by hand and kept true by the tests, which validate the
+/// server's answers against it (tools/openapi_check.py, schemathesis). It lives in the binary,
+/// not in a resource bundle, so an installed `ledger` needs no file beside it.
+enum OpenAPIDocument {
+    static let json = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "campaign-ledger",
+    "version": "1",
+    "description": "The ledger over HTTP (`ledger serve`). Answers are byte for byte the CLI's `--json` documents. Errors are {\"error\": {\"status\", \"code\", \"message\", \"index\"?}}."
+  },
+  "servers": [
+    {
+      "url": "/"
+    }
+  ],
+  "security": [
+    {
+      "bearer": []
+    }
+  ],
+  "paths": {
+    "/v1/events": {
+      "post": {
+        "summary": "Append a batch of events atomically",
+        "operationId": "appendEvents",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "append",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "oneOf": [
+                  {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Event"
+                    }
+                  },
+                  {
+                    "$ref": "#/components/schemas/AppendBatch"
+                  }
+                ]
+              }
+            },
+            "application/x-ndjson": {
+              "schema": {
+                "type": "string",
+                "description": "JSON Lines: one event per line; blank lines are ignored"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Every event appended, or a duplicate of the event at its position",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AppendAnswer"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/InvalidEvent"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "get": {
+        "summary": "The log as export lines",
+        "operationId": "exportEvents",
+        "parameters": [
+          {
+            "name": "after",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "description": "the lines after this position (default 0)"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 10000
+            },
+            "description": "at most this many lines (default 10000)"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Export lines",
+            "content": {
+              "application/x-ndjson": {
+                "schema": {
+                  "type": "string",
+                  "description": "JSON Lines of ExportLine"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      }
+    },
+    "/v1/events/stream": {
+      "get": {
+        "summary": "Server-Sent Events: the log after a position, then live",
+        "operationId": "streamEvents",
+        "parameters": [
+          {
+            "name": "after",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          {
+            "name": "Last-Event-ID",
+            "in": "header",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "description": "resume after this position"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "An endless event stream",
+            "content": {
+              "text/event-stream": {
+                "schema": {
+                  "type": "string",
+                  "description": "`id: POSITION` and `data: EXPORT LINE` per event"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      }
+    },
+    "/v1/head": {
+      "get": {
+        "summary": "The head of the log: a checkpoint to publish",
+        "operationId": "head",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Head"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      }
+    },
+    "/v1/campaigns": {
+      "get": {
+        "summary": "Every campaign (as `campaign list --json`)",
+        "operationId": "listCampaigns",
+        "parameters": [
+          {
+            "name": "asOf",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "RFC 3339: answer from the events recorded at or before this time"
+          },
+          {
+            "name": "occurredBefore",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "RFC 3339: answer from the events whose `at` is before this time"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/Campaign"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      }
+    },
+    "/v1/campaigns/{campaign}": {
+      "get": {
+        "summary": "One campaign (as `campaign show --json`)",
+        "operationId": "showCampaign",
+        "parameters": [
+          {
+            "name": "campaign",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          {
+            "name": "asOf",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "RFC 3339: answer from the events recorded at or before this time"
+          },
+          {
+            "name": "occurredBefore",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "RFC 3339: answer from the events whose `at` is before this time"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Campaign"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      }
+    },
+    "/v1/campaigns/{campaign}/metrics": {
+      "get": {
+        "summary": "A campaign's metrics (as `metrics CAMPAIGN --json`)",
+        "operationId": "campaignMetrics",
+        "parameters": [
+          {
+            "name": "campaign",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          {
+            "name": "asOf",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "RFC 3339: answer from the events recorded at or before this time"
+          },
+          {
+            "name": "occurredBefore",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "RFC 3339: answer from the events whose `at` is before this time"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Metrics"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      }
+    },
+    "/v1/metrics": {
+      "get": {
+        "summary": "Totals per channel (as `metrics --json`)",
+        "operationId": "metrics",
+        "parameters": [
+          {
+            "name": "asOf",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "RFC 3339: answer from the events recorded at or before this time"
+          },
+          {
+            "name": "occurredBefore",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "RFC 3339: answer from the events whose `at` is before this time"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MetricsByChannel"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      }
+    },
+    "/v1/campaigns/{campaign}/contacts": {
+      "get": {
+        "summary": "A campaign's contacts in contact-id order (as `contact list --json`)",
+        "operationId": "listContacts",
+        "parameters": [
+          {
+            "name": "campaign",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          {
+            "name": "state",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1
+            }
+          },
+          {
+            "name": "after",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            },
+            "description": "start after this contact id"
+          },
+          {
+            "name": "asOf",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "RFC 3339: answer from the events recorded at or before this time"
+          },
+          {
+            "name": "occurredBefore",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "RFC 3339: answer from the events whose `at` is before this time"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/Contact"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      }
+    },
+    "/v1/campaigns/{campaign}/contacts/{contact}": {
+      "get": {
+        "summary": "One contact (as `contact show --json`)",
+        "operationId": "showContact",
+        "parameters": [
+          {
+            "name": "campaign",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          {
+            "name": "contact",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          {
+            "name": "asOf",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "RFC 3339: answer from the events recorded at or before this time"
+          },
+          {
+            "name": "occurredBefore",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "RFC 3339: answer from the events whose `at` is before this time"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Contact"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      }
+    },
+    "/v1/campaigns/{campaign}/history": {
+      "get": {
+        "summary": "The audit timeline (as `history --json`)",
+        "operationId": "history",
+        "parameters": [
+          {
+            "name": "campaign",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          {
+            "name": "contact",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/HistoryEntry"
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      }
+    },
+    "/v1/campaigns/{campaign}/report": {
+      "get": {
+        "summary": "The HTML report of a campaign",
+        "operationId": "report",
+        "parameters": [
+          {
+            "name": "campaign",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "A self-contained HTML page",
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      }
+    },
+    "/v1/campaigns/{campaign}/evidence": {
+      "get": {
+        "summary": "The evidence export of a campaign (JSON Lines)",
+        "operationId": "evidence",
+        "parameters": [
+          {
+            "name": "campaign",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "JSON Lines",
+            "content": {
+              "application/x-ndjson": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      }
+    },
+    "/v1/builds": {
+      "get": {
+        "summary": "Projection builds (as `projections list --json`)",
+        "operationId": "builds",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/Build"
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      }
+    },
+    "/v1/rebuild": {
+      "post": {
+        "summary": "Start a rebuild in the background",
+        "operationId": "rebuild",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "admin",
+        "responses": {
+          "202": {
+            "description": "Started; GET /v1/builds shows its progress",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RebuildStarted"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/builds/{build}/activate": {
+      "post": {
+        "summary": "Make a build the answering one (a rollback when older)",
+        "operationId": "activateBuild",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "admin",
+        "parameters": [
+          {
+            "name": "build",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "integer",
+              "minimum": 1
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Build"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/healthz": {
+      "get": {
+        "summary": "Liveness",
+        "operationId": "healthz",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          }
+        },
+        "security": []
+      }
+    },
+    "/readyz": {
+      "get": {
+        "summary": "Readiness: the store is open and the active build is at the head",
+        "operationId": "readyz",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Not ready",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "security": []
+      }
+    },
+    "/metrics": {
+      "get": {
+        "summary": "Prometheus metrics",
+        "operationId": "prometheus",
+        "description": "No token needed when serving loopback without --tokens; else the read scope.",
+        "security": [
+          {},
+          {
+            "bearer": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Prometheus text format",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        }
+      }
+    },
+    "/openapi.json": {
+      "get": {
+        "summary": "This document",
+        "operationId": "openapi",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          }
+        },
+        "security": []
+      }
+    }
+  },
+  "components": {
+    "schemas": {
+      "Error": {
+        "type": "object",
+        "required": [
+          "error"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "error": {
+            "type": "object",
+            "required": [
+              "status",
+              "code",
+              "message"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "status": {
+                "type": "integer"
+              },
+              "code": {
+                "type": "string"
+              },
+              "message": {
+                "type": "string"
+              },
+              "index": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "the 0-based event of the request at fault"
+              }
+            }
+          }
+        }
+      },
+      "Event": {
+        "type": "object",
+        "required": [
+          "type",
+          "campaign",
+          "at"
+        ],
+        "additionalProperties": false,
+        "description": "An event as JSON (interchange.md §1). Which fields a type uses: channel and name on campaign.created; contact on contact.*; address on contact.added; status and attempt on contact.status. The read-only fields of an export line are accepted and ignored.",
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "campaign.created",
+              "campaign.started",
+              "campaign.paused",
+              "campaign.resumed",
+              "campaign.finished",
+              "campaign.canceled",
+              "contact.added",
+              "contact.removed",
+              "contact.status"
+            ]
+          },
+          "campaign": {
+            "type": "string",
+            "minLength": 1
+          },
+          "at": {
+            "type": "string",
+            "description": "RFC 3339 date-time as given in the event"
+          },
+          "id": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "contact": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "channel": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "name": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "address": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "status": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "attempt": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 1000000
+          },
+          "code": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "reason": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "providerRef": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "actor": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "meta": {
+            "type": [
+              "object",
+              "null"
+            ]
+          },
+          "position": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "recordedAt": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "hash": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "addressSalt": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "addressDigest": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "ExportLine": {
+        "type": "object",
+        "required": [
+          "type",
+          "campaign",
+          "at",
+          "id",
+          "position",
+          "recordedAt",
+          "hash"
+        ],
+        "description": "An event as `ledger export` writes it: the input fields plus position, recordedAt, id, the resolved attempt and hash (interchange.md §1).",
+        "properties": {
+          "type": {
+            "type": "string",
+            "enum": [
+              "campaign.created",
+              "campaign.started",
+              "campaign.paused",
+              "campaign.resumed",
+              "campaign.finished",
+              "campaign.canceled",
+              "contact.added",
+              "contact.removed",
+              "contact.status"
+            ]
+          },
+          "campaign": {
+            "type": "string"
+          },
+          "at": {
+            "type": "string",
+            "description": "RFC 3339 date-time as given in the event"
+          },
+          "id": {
+            "type": "string"
+          },
+          "position": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "recordedAt": {
+            "type": "string"
+          },
+          "hash": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          },
+          "attempt": {
+            "type": "integer"
+          },
+          "contact": {
+            "type": "string"
+          },
+          "meta": {
+            "type": "object"
+          }
+        }
+      },
+      "Expectation": {
+        "type": "object",
+        "required": [
+          "campaign",
+          "version"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "campaign": {
+            "type": "string"
+          },
+          "contact": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "version": {
+            "type": "integer",
+            "minimum": 0
+          }
+        }
+      },
+      "AppendBatch": {
+        "type": "object",
+        "required": [
+          "events"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "events": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Event"
+            }
+          },
+          "expect": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Expectation"
+            }
+          }
+        }
+      },
+      "AppendOutcome": {
+        "type": "object",
+        "required": [
+          "outcome",
+          "position",
+          "id"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "outcome": {
+            "type": "string",
+            "enum": [
+              "appended",
+              "duplicate"
+            ]
+          },
+          "position": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "id": {
+            "type": "string"
+          }
+        }
+      },
+      "AppendAnswer": {
+        "type": "object",
+        "required": [
+          "outcomes"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "outcomes": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/AppendOutcome"
+            }
+          }
+        }
+      },
+      "Head": {
+        "type": "object",
+        "required": [
+          "position",
+          "hash",
+          "recordedAt"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "position": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "hash": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          },
+          "recordedAt": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        }
+      },
+      "Metrics": {
+        "type": "object",
+        "required": [
+          "contacts"
+        ],
+        "description": "Counts of contacts, rates (null when the denominator is zero) and timings in seconds (interchange.md §3). Messaging channels carry sent/delivered/read/responded and timeTo*; telephone carries dialed/connected/success/abandoned.",
+        "properties": {
+          "contacts": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "states": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "reached": {
+            "type": "integer"
+          },
+          "failed": {
+            "type": "integer"
+          },
+          "excluded": {
+            "type": "integer"
+          },
+          "invalid": {
+            "type": "integer"
+          },
+          "sent": {
+            "type": "integer"
+          },
+          "delivered": {
+            "type": "integer"
+          },
+          "read": {
+            "type": "integer"
+          },
+          "responded": {
+            "type": "integer"
+          },
+          "dialed": {
+            "type": "integer"
+          },
+          "connected": {
+            "type": "integer"
+          },
+          "success": {
+            "type": "integer"
+          },
+          "abandoned": {
+            "type": "integer"
+          },
+          "deliveryRate": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "readRate": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "responseRate": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "contactRate": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "successRate": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "abandonRate": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "attempts": {
+            "type": "integer"
+          },
+          "retries": {
+            "type": "integer"
+          },
+          "failures": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "errorCodes": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "timeToDeliver": {
+            "type": "object",
+            "required": [
+              "count"
+            ],
+            "properties": {
+              "count": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "p50": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "p95": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "max": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              }
+            }
+          },
+          "timeToRead": {
+            "type": "object",
+            "required": [
+              "count"
+            ],
+            "properties": {
+              "count": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "p50": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "p95": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "max": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              }
+            }
+          }
+        }
+      },
+      "MetricsByChannel": {
+        "type": "object",
+        "required": [
+          "whatsapp",
+          "sms",
+          "telephone"
+        ],
+        "properties": {
+          "whatsapp": {
+            "$ref": "#/components/schemas/Metrics"
+          },
+          "sms": {
+            "$ref": "#/components/schemas/Metrics"
+          },
+          "telephone": {
+            "$ref": "#/components/schemas/Metrics"
+          }
+        }
+      },
+      "Campaign": {
+        "type": "object",
+        "required": [
+          "campaign",
+          "channel",
+          "name",
+          "status",
+          "endedBy",
+          "paused",
+          "createdAt",
+          "startedAt",
+          "endedAt",
+          "metrics",
+          "position",
+          "projectionVersion"
+        ],
+        "properties": {
+          "campaign": {
+            "type": "string"
+          },
+          "channel": {
+            "type": "string",
+            "enum": [
+              "whatsapp",
+              "sms",
+              "telephone"
+            ]
+          },
+          "name": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "status": {
+            "type": "string"
+          },
+          "endedBy": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "paused": {
+            "type": "boolean"
+          },
+          "createdAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "RFC 3339 date-time as given in the event, or null"
+          },
+          "startedAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "RFC 3339 date-time as given in the event, or null"
+          },
+          "endedAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "RFC 3339 date-time as given in the event, or null"
+          },
+          "metrics": {
+            "$ref": "#/components/schemas/Metrics"
+          },
+          "position": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "projectionVersion": {
+            "type": "integer",
+            "minimum": 1
+          }
+        }
+      },
+      "Contact": {
+        "type": "object",
+        "required": [
+          "campaign",
+          "contact",
+          "state",
+          "class",
+          "attempt",
+          "code",
+          "reason",
+          "providerRef",
+          "address",
+          "addedAt",
+          "updatedAt",
+          "reports",
+          "position"
+        ],
+        "properties": {
+          "campaign": {
+            "type": "string"
+          },
+          "contact": {
+            "type": "string"
+          },
+          "state": {
+            "type": "string"
+          },
+          "class": {
+            "type": "string"
+          },
+          "attempt": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "code": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "reason": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "providerRef": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "address": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "addedAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "RFC 3339 date-time as given in the event, or null"
+          },
+          "updatedAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "RFC 3339 date-time as given in the event, or null"
+          },
+          "reports": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "position": {
+            "type": "integer",
+            "minimum": 0
+          }
+        }
+      },
+      "HistoryEntry": {
+        "allOf": [
+          {
+            "type": "object",
+            "required": [
+              "type",
+              "campaign",
+              "at",
+              "id",
+              "position",
+              "stateBefore",
+              "stateAfter",
+              "effect"
+            ],
+            "properties": {
+              "type": {
+                "type": "string",
+                "enum": [
+                  "campaign.created",
+                  "campaign.started",
+                  "campaign.paused",
+                  "campaign.resumed",
+                  "campaign.finished",
+                  "campaign.canceled",
+                  "contact.added",
+                  "contact.removed",
+                  "contact.status"
+                ]
+              },
+              "position": {
+                "type": [
+                  "integer",
+                  "null"
+                ]
+              },
+              "stateBefore": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "stateAfter": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "effect": {
+                "type": "string",
+                "enum": [
+                  "applied",
+                  "no_change",
+                  "duplicate"
+                ]
+              },
+              "marks": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        ],
+        "description": "An event of the timeline as exported, with its effect; a duplicate (re-delivery) has position null."
+      },
+      "Build": {
+        "type": "object",
+        "required": [
+          "build",
+          "projection",
+          "state",
+          "version",
+          "rulesId",
+          "checkpoint",
+          "lag",
+          "bytes",
+          "eventsPerSecond",
+          "createdAt",
+          "fingerprint"
+        ],
+        "properties": {
+          "build": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "projection": {
+            "type": "string"
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "building",
+              "ready",
+              "active",
+              "stale"
+            ]
+          },
+          "version": {
+            "type": "integer"
+          },
+          "rulesId": {
+            "type": "string"
+          },
+          "checkpoint": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "lag": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "bytes": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "eventsPerSecond": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "createdAt": {
+            "type": "string"
+          },
+          "fingerprint": {
+            "type": "string"
+          }
+        }
+      },
+      "Status": {
+        "type": "object",
+        "required": [
+          "status"
+        ],
+        "properties": {
+          "status": {
+            "type": "string"
+          }
+        }
+      },
+      "RebuildStarted": {
+        "type": "object",
+        "required": [
+          "status"
+        ],
+        "properties": {
+          "status": {
+            "type": "string",
+            "enum": [
+              "started"
+            ]
+          },
+          "builds": {
+            "type": "string"
+          }
+        }
+      }
+    },
+    "responses": {
+      "BadRequest": {
+        "description": "Not JSON, or a bad query parameter (a time must be RFC 3339)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Unauthorized": {
+        "description": "No token, or an unknown one",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Forbidden": {
+        "description": "The token lacks the scope",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "NotFound": {
+        "description": "No such campaign, contact or build",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Conflict": {
+        "description": "An expectation failed, or an id was reused with different content",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "TooLarge": {
+        "description": "The body is over 32 MiB; nothing was appended",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "InvalidEvent": {
+        "description": "An event breaks a rule; `index` names it; nothing was appended",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Unavailable": {
+        "description": "The store is full, busy or read-only; retry after Retry-After seconds",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      }
+    },
+    "securitySchemes": {
+      "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A token of the --tokens file; not needed when serving loopback without --tokens"
+      }
+    }
+  }
+}
+"""#
+}
