@@ -235,22 +235,10 @@ enum OpenAPIDocument {
         "operationId": "listCampaigns",
         "parameters": [
           {
-            "name": "asOf",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "RFC 3339: answer from the events recorded at or before this time"
+            "$ref": "#/components/parameters/asOf"
           },
           {
-            "name": "occurredBefore",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "RFC 3339: answer from the events whose `at` is before this time"
+            "$ref": "#/components/parameters/occurredBefore"
           }
         ],
         "responses": {
@@ -291,31 +279,13 @@ enum OpenAPIDocument {
         "operationId": "showCampaign",
         "parameters": [
           {
-            "name": "campaign",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string",
-              "minLength": 1
-            }
+            "$ref": "#/components/parameters/campaign"
           },
           {
-            "name": "asOf",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "RFC 3339: answer from the events recorded at or before this time"
+            "$ref": "#/components/parameters/asOf"
           },
           {
-            "name": "occurredBefore",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "RFC 3339: answer from the events whose `at` is before this time"
+            "$ref": "#/components/parameters/occurredBefore"
           }
         ],
         "responses": {
@@ -356,31 +326,13 @@ enum OpenAPIDocument {
         "operationId": "campaignMetrics",
         "parameters": [
           {
-            "name": "campaign",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string",
-              "minLength": 1
-            }
+            "$ref": "#/components/parameters/campaign"
           },
           {
-            "name": "asOf",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "RFC 3339: answer from the events recorded at or before this time"
+            "$ref": "#/components/parameters/asOf"
           },
           {
-            "name": "occurredBefore",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "RFC 3339: answer from the events whose `at` is before this time"
+            "$ref": "#/components/parameters/occurredBefore"
           }
         ],
         "responses": {
@@ -421,22 +373,10 @@ enum OpenAPIDocument {
         "operationId": "metrics",
         "parameters": [
           {
-            "name": "asOf",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "RFC 3339: answer from the events recorded at or before this time"
+            "$ref": "#/components/parameters/asOf"
           },
           {
-            "name": "occurredBefore",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "RFC 3339: answer from the events whose `at` is before this time"
+            "$ref": "#/components/parameters/occurredBefore"
           }
         ],
         "responses": {
@@ -474,13 +414,7 @@ enum OpenAPIDocument {
         "operationId": "listContacts",
         "parameters": [
           {
-            "name": "campaign",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string",
-              "minLength": 1
-            }
+            "$ref": "#/components/parameters/campaign"
           },
           {
             "name": "state",
@@ -506,22 +440,10 @@ enum OpenAPIDocument {
             "description": "start after this contact id"
           },
           {
-            "name": "asOf",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "RFC 3339: answer from the events recorded at or before this time"
+            "$ref": "#/components/parameters/asOf"
           },
           {
-            "name": "occurredBefore",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "RFC 3339: answer from the events whose `at` is before this time"
+            "$ref": "#/components/parameters/occurredBefore"
           }
         ],
         "responses": {
@@ -565,13 +487,7 @@ enum OpenAPIDocument {
         "operationId": "showContact",
         "parameters": [
           {
-            "name": "campaign",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string",
-              "minLength": 1
-            }
+            "$ref": "#/components/parameters/campaign"
           },
           {
             "name": "contact",
@@ -583,22 +499,10 @@ enum OpenAPIDocument {
             }
           },
           {
-            "name": "asOf",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "RFC 3339: answer from the events recorded at or before this time"
+            "$ref": "#/components/parameters/asOf"
           },
           {
-            "name": "occurredBefore",
-            "in": "query",
-            "schema": {
-              "type": "string",
-              "format": "date-time"
-            },
-            "description": "RFC 3339: answer from the events whose `at` is before this time"
+            "$ref": "#/components/parameters/occurredBefore"
           }
         ],
         "responses": {
@@ -639,13 +543,7 @@ enum OpenAPIDocument {
         "operationId": "history",
         "parameters": [
           {
-            "name": "campaign",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string",
-              "minLength": 1
-            }
+            "$ref": "#/components/parameters/campaign"
           },
           {
             "name": "contact",
@@ -693,13 +591,7 @@ enum OpenAPIDocument {
         "operationId": "report",
         "parameters": [
           {
-            "name": "campaign",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string",
-              "minLength": 1
-            }
+            "$ref": "#/components/parameters/campaign"
           }
         ],
         "responses": {
@@ -737,13 +629,7 @@ enum OpenAPIDocument {
         "operationId": "evidence",
         "parameters": [
           {
-            "name": "campaign",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string",
-              "minLength": 1
-            }
+            "$ref": "#/components/parameters/campaign"
           }
         ],
         "responses": {
@@ -1929,6 +1815,35 @@ enum OpenAPIDocument {
         "type": "http",
         "scheme": "bearer",
         "description": "A token of the --tokens file; not needed when serving loopback without --tokens"
+      }
+    },
+    "parameters": {
+      "asOf": {
+        "description": "RFC 3339: answer from the events recorded at or before this time",
+        "in": "query",
+        "name": "asOf",
+        "schema": {
+          "format": "date-time",
+          "type": "string"
+        }
+      },
+      "occurredBefore": {
+        "description": "RFC 3339: answer from the events whose `at` is before this time",
+        "in": "query",
+        "name": "occurredBefore",
+        "schema": {
+          "format": "date-time",
+          "type": "string"
+        }
+      },
+      "campaign": {
+        "in": "path",
+        "name": "campaign",
+        "required": true,
+        "schema": {
+          "minLength": 1,
+          "type": "string"
+        }
       }
     }
   }
