@@ -4,32 +4,35 @@ import Foundation
 /// waiting at that moment in one LMDB write transaction (one fsync), then wakes them all.
 /// Many tasks appending one event each therefore share commits instead of paying one each.
 ///
+/// Generic over what is committed: event appends (`AppendRequest` → `AppendOutcome`s) and provider
+/// callbacks (`CallbackBatch` → `CallbackOutcome`s) each have their writer.
+///
 /// `@unchecked Sendable`: `pending` and `stopped` are guarded by `condition`.
-final class GroupCommitter: @unchecked Sendable {
-    typealias Completion = @Sendable (Result<[AppendOutcome], any Error>) -> Void
+final class GroupCommitter<Request: CommitUnit, Outcome: Sendable>: @unchecked Sendable {
+    typealias Completion = @Sendable (Result<[Outcome], any Error>) -> Void
 
     private let condition = NSCondition()
-    private var pending: [(AppendRequest, Completion)] = []
+    private var pending: [(Request, Completion)] = []
     private var stopped = false
     private var finished = false
     private var writerThread: Thread?
-    private let commit: @Sendable ([AppendRequest]) throws -> [Result<[AppendOutcome], LedgerError>]
+    private let commit: @Sendable ([Request]) throws -> [Result<[Outcome], LedgerError>]
     /// Upper bound of events per shared transaction, so no commit holds the writer long.
     private let maxEventsPerCommit: Int
 
     init(
         maxEventsPerCommit: Int = 10_000,
-        commit: @escaping @Sendable ([AppendRequest]) throws -> [Result<[AppendOutcome], LedgerError>]
+        commit: @escaping @Sendable ([Request]) throws -> [Result<[Outcome], LedgerError>]
     ) {
         self.commit = commit
         self.maxEventsPerCommit = maxEventsPerCommit
         let thread = Thread { [weak self] in self?.run() }
-        thread.name = "campaign-ledger writer"
+        thread.name = "campaign-ledger writer (\(Request.self))"
         writerThread = thread
         thread.start()
     }
 
-    func submit(_ request: AppendRequest, _ completion: @escaping Completion) {
+    func submit(_ request: Request, _ completion: @escaping Completion) {
         condition.lock()
         if stopped {
             condition.unlock()
@@ -66,8 +69,8 @@ final class GroupCommitter: @unchecked Sendable {
             }
             var taken = 0
             var events = 0
-            while taken < pending.count && (taken == 0 || events + pending[taken].0.events.count <= maxEventsPerCommit) {
-                events += pending[taken].0.events.count
+            while taken < pending.count && (taken == 0 || events + pending[taken].0.size <= maxEventsPerCommit) {
+                events += pending[taken].0.size
                 taken += 1
             }
             let group = Array(pending.prefix(taken))
@@ -83,4 +86,13 @@ final class GroupCommitter: @unchecked Sendable {
             }
         }
     }
+}
+
+/// One unit a `GroupCommitter` commits; `size` (events or statuses) bounds a shared transaction.
+protocol CommitUnit: Sendable {
+    var size: Int { get }
+}
+
+extension AppendRequest: CommitUnit {
+    var size: Int { events.count }
 }

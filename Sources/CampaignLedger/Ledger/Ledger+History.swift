@@ -23,6 +23,10 @@ public struct HistoryEntry: Sendable, Hashable {
         /// Appended (or, for a duplicate, received) after the campaign was finished or
         /// canceled: late receipts are facts and still count.
         case afterEnd = "after_end"
+        /// A provider callback that waited in the parked table (it arrived before any event
+        /// recorded its message id) and was appended when one did; `meta.parkedAt` is when it
+        /// was received (http.md §3).
+        case parked
     }
 
     /// The event; for a duplicate, the appended event it repeats (same fields).
@@ -189,6 +193,7 @@ private struct Timeline {
             latestAt[contact] = max(latestAt[contact] ?? e.atNanos, e.atNanos)
         }
         if let end = endPosition, end < r.position { marks.append(.afterEnd) }
+        if ParkedCallback.waited(e) { marks.append(.parked) }
         if e.type == .campaignFinished || e.type == .campaignCanceled { endPosition = r.position }
         entries.append(HistoryEntry(
             recorded: r, position: r.position, recordedAtMicros: r.recordedAtMicros,

@@ -54,7 +54,8 @@ public final class Ledger: Sendable {
 
     let store: LedgerStore
     public let configuration: Configuration
-    private let committer: GroupCommitter
+    private let committer: GroupCommitter<AppendRequest, AppendOutcome>
+    let callbackCommitter: GroupCommitter<CallbackBatch, CallbackOutcome>
     private let appended: Counter
     private let duplicates: Counter
     private let rejected: Counter
@@ -77,6 +78,11 @@ public final class Ledger: Sendable {
             defer { latency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
             return try store.append(requests)
         }
+        callbackCommitter = GroupCommitter { batches in
+            let start = DispatchTime.now().uptimeNanoseconds
+            defer { latency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
+            return try store.receive(batches)
+        }
         configuration.logger.debug(
             "opened ledger", metadata: ["path": "\(configuration.path)", "readOnly": "\(store.isReadOnly)"])
         // A build with our rules that lags the log (a crash, or appends by a process with other
@@ -87,7 +93,10 @@ public final class Ledger: Sendable {
         }
     }
 
-    deinit { committer.stop() }
+    deinit {
+        committer.stop()
+        callbackCommitter.stop()
+    }
 
     /// The store directory.
     public var path: String { store.path }

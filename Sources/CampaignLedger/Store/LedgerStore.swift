@@ -71,7 +71,9 @@ final class LedgerStore: Sendable {
     static let maxLiveBuilds = 64
 
     init(path: String, create: Bool, mapSize: Int = 64 << 30, projections: [any LedgerProjection] = []) throws {
-        customProjections = Dictionary(projections.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        // The provider-reference index is maintained by every process that appends (http.md §3).
+        customProjections = Dictionary(
+            ([ProviderRefIndex()] + projections).map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         let opened = try LedgerStore.openEnvironment(path: path, create: create, mapSize: mapSize)
         environment = opened.environment
         layout = opened.layout
@@ -105,7 +107,15 @@ final class LedgerStore: Sendable {
             if error == .notFound { throw LedgerError.storeNotFound(path: path) }
             throw translate(error, path: path)
         }
-        let layout = StoreLayout(dbs)
+        var layout = StoreLayout(dbs)
+        do throws(LMDBError) {
+            let exists = try environment.lmdb.databaseExists(StoreLayout.parkedName)
+            if writable || exists {
+                layout.parked = try environment.lmdb.openDatabases([StoreLayout.parkedName], create: writable)[0]
+            }
+        } catch {
+            throw translate(error, path: path)
+        }
         let format = try readFormat(environment, layout)
         if let format, format > StoreLayout.formatVersion {
             throw LedgerError.unavailable(
@@ -324,19 +334,11 @@ final class LedgerStore: Sendable {
     private func appendInTransaction(
         _ requests: [AppendRequest], _ txn: borrowing Transaction
     ) throws -> [Result<[AppendOutcome], LedgerError>] {
-        var head = try head(txn)
-        var validator = Validator(layout: layout, head: head.position)
-        validator.reserveCapacity(requests.reduce(0) { $0 + $1.events.count })
-        var projections: [BuildApplier] = []
-        for info in try buildInfos(txn) where info.status == .ready && info.checkpoint == head.position {
-            if let applier = try applier(info) { projections.append(applier) }
-        }
-        let recordedAt = max(Clock.nowMicros(), head.recordedAtMicros)
-        var redeliveries = try txn.get(layout.meta, StoreLayout.redeliveryCountKey).flatMap { UInt64(bigEndianBytes: $0) } ?? 0
+        let session = try AppendSession(self, expectedEvents: requests.reduce(0) { $0 + $1.events.count }, txn)
         var results: [Result<[AppendOutcome], LedgerError>] = []
         results.reserveCapacity(requests.count)
         for request in requests {
-            validator.beginRequest()
+            session.validator.beginRequest()
             var admitted: [Admission] = []
             admitted.reserveCapacity(request.events.count)
             do {
@@ -349,59 +351,44 @@ final class LedgerStore: Sendable {
                 }
                 for (index, event) in request.events.enumerated() {
                     do {
-                        admitted.append(try validator.admit(event, txn))
+                        admitted.append(try session.validator.admit(event, txn))
                     } catch let e as InputError {
                         throw LedgerError.invalidInput(e, index: index + 1)
                     }
                 }
             } catch let e as LedgerError {
-                validator.rejectRequest()
+                session.validator.rejectRequest()
                 results.append(.failure(e))
                 continue
             }
-            if let restored = request.restored, let problem = Self.restoreProblem(admitted, restored, head) {
-                validator.rejectRequest()
+            if let restored = request.restored, let problem = Self.restoreProblem(admitted, restored, session.head) {
+                session.validator.rejectRequest()
                 results.append(.failure(problem))
                 continue
             }
-            validator.acceptRequest()
+            session.validator.acceptRequest()
             var outcomes: [AppendOutcome] = []
             outcomes.reserveCapacity(admitted.count)
+            var recordedRefs: [String] = []
             for (index, admission) in admitted.enumerated() {
                 switch admission {
                 case .append(let event, let position):
-                    let given = request.restored?[index]
-                    let record = try writeEvent(
-                        event, position: position, recordedAt: given?.recordedAtMicros ?? recordedAt,
-                        salt: given?.addressSalt, previous: head.hash, txn)
-                    if let given, given.hash != record.hash {
-                        throw LedgerError.invalidInput(
-                            InputError(field: "hash", message: "does not match the event: the chain breaks at position \(position)"),
-                            index: index + 1)
-                    }
-                    for i in projections.indices { try projections[i].apply(record, txn) }
-                    head = LogHead(position: position, recordedAtMicros: record.recordedAtMicros, hash: record.hash)
+                    try session.write(event, position: position, restored: request.restored?[index], index: index, txn)
+                    if session.parkedCount > 0, let ref = event.providerRef, event.contact != nil { recordedRefs.append(ref) }
                     outcomes.append(.appended(position: position, id: event.id!))
                 case .duplicate(let position):
-                    redeliveries += 1
-                    let side = Redelivery(
-                        sequence: redeliveries, id: request.events[index].id!,
-                        repeats: position, after: head.position, receivedMicros: recordedAt)
-                    try txn.put(layout.redeliveries, redeliveries.bigEndianBytes, side.bytes)
-                    outcomes.append(.duplicate(position: position, id: side.id))
+                    let id = request.events[index].id!
+                    try session.redelivered(id: id, repeats: position, txn)
+                    outcomes.append(.duplicate(position: position, id: id))
                 }
+            }
+            // Callbacks that waited for these message ids follow the events that record them.
+            if request.restored == nil {
+                for ref in recordedRefs { try applyParked(ref: ref, session, txn) }
             }
             results.append(.success(outcomes))
         }
-        for (id, entry) in validator.changedCampaigns {
-            try txn.put(layout.registry, StoreLayout.registryCampaignKey(id), entry.bytes)
-        }
-        for (id, entry) in validator.changedContacts {
-            try txn.put(layout.registry, StoreLayout.registryContactKey(id.campaign, id.contact), entry.bytes)
-        }
-        for i in projections.indices { try projections[i].flush(txn, layout: layout) }
-        try txn.put(layout.meta, StoreLayout.headKey, head.bytes)
-        try txn.put(layout.meta, StoreLayout.redeliveryCountKey, redeliveries.bigEndianBytes)
+        try session.finish(txn)
         return results
     }
 
@@ -428,7 +415,7 @@ final class LedgerStore: Sendable {
     }
 
     /// Writes one event and its indexes; returns it as recorded (with its chain hash).
-    private func writeEvent(
+    func writeEvent(
         _ event: Event, position: UInt64, recordedAt: Int64, salt: [UInt8]?, previous: [UInt8], _ txn: borrowing Transaction
     ) throws -> RecordedEvent {
         var record = RecordedEvent(

@@ -18,6 +18,12 @@ struct StoreLayout {
     let redeliveries: Database
     let registry: Database
     let builds: Database
+    /// Provider callbacks waiting for an event that records their message id (`parked`: key
+    /// len(ref) u16 BE ‖ ref ‖ event id → the parked callback as JSON, docs/format.md). Created
+    /// when a writable process opens the store; nil in a read-only store made before it existed.
+    var parked: Database?
+
+    static let parkedName = "parked"
 
     init(_ dbs: [Database]) {
         meta = dbs[0]

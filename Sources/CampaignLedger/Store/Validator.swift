@@ -115,15 +115,27 @@ struct Validator {
         return (position, record.event)
     }
 
+    /// The position of the event with `id`, appended before or in this transaction, or nil.
+    func position(ofID id: String, _ txn: borrowing Transaction) throws -> UInt64? {
+        if let position = ids[id] { return position }
+        return try txn.get(layout.eventIDs, Array(id.utf8)).flatMap { UInt64(bigEndianBytes: $0) }
+    }
+
     // MARK: Judging
 
     /// Judges `event` (with its `id` already set) against everything before it. Throws
     /// `InputError` for an invalid event; the caller rejects the whole request then.
-    mutating func admit(_ event: Event, _ txn: borrowing Transaction) throws -> Admission {
+    ///
+    /// With `anyContentIsDuplicate` (provider callbacks, whose ids come from the provider's
+    /// dedupe key) an event whose id is taken is a duplicate whatever its content: a retried
+    /// webhook may differ in what is not part of that key (the time it was received).
+    mutating func admit(
+        _ event: Event, _ txn: borrowing Transaction, anyContentIsDuplicate: Bool = false
+    ) throws -> Admission {
         guard let id = event.id else { preconditionFailure("events are given ids before validation") }
         // Duplicates come first: a re-delivered campaign.started is a duplicate, not "started twice".
         if let first = try existing(id: id, txn) {
-            guard DuplicateKey.sameContent(event, as: first.event) else {
+            guard anyContentIsDuplicate || DuplicateKey.sameContent(event, as: first.event) else {
                 throw InputError(
                     field: "id",
                     message: "id reused for a different event (the event at position \(first.position) has this id)")
