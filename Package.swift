@@ -163,6 +163,8 @@ let package = Package(
             name: "LedgerServerTests",
             dependencies: [
                 "CampaignLedger",
+                // Signs the provider webhooks the tests post, independently of the server's code.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

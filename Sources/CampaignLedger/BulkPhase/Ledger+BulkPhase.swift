@@ -20,6 +20,7 @@ extension Ledger {
     ) throws {
         let storage = try store.storage(number)
         let head = try store.head().position
+        try foldProviderRefs(storage, through: head)
         let started = DispatchTime.now().uptimeNanoseconds
         let store = self.store
         let handoff = EncodedCampaignHandoff(shares: shares)
@@ -207,5 +208,39 @@ extension Ledger {
         func ms(_ from: UInt64, _ to: UInt64) -> String { "\((to - from) / 1_000_000) ms" }
         configuration.logger.info(
             "bulk phase of build \(number): \(head) events folded in \(ms(started, folded)) by \(shares) threads, \(written) records encoded and written in \(ms(folded, DispatchTime.now().uptimeNanoseconds)) more")
+    }
+}
+
+extension Ledger {
+    /// Fills a build's `providerRef` index (`b<N>.refs`) from the log up to `head`: in the bulk
+    /// phase of a rebuild, and on open for a build written before the index existed. Reads the
+    /// log in place in transactions of at most 50 000 events; the first event that records a
+    /// message id wins, so a fill that was interrupted is simply run again.
+    func foldProviderRefs(_ storage: BuildStorage, through head: UInt64) throws {
+        guard storage.refs != nil else { return }
+        var next: UInt64 = 1
+        while next <= head {
+            next = try store.environment.write { txn in
+                var position = next
+                var count = 0
+                try txn.forEach(store.layout.events, from: next.bigEndianBytes) { key, value in
+                    let view: RecordView
+                    do {
+                        view = try RecordView(value, checking: .foldedTexts)
+                    } catch {
+                        throw LedgerError.corrupted("the event at position \(UInt64(bigEndianBytes: key) ?? 0) does not decode (\(error))")
+                    }
+                    guard view.position <= head else {
+                        position = head + 1
+                        return false
+                    }
+                    position = view.position + 1
+                    if view.type == .contactStatus && view.hasProviderRef { try storage.recordRef(view.event(), txn) }
+                    count += 1
+                    return count < 50_000
+                }
+                return count == 0 ? head + 1 : position
+            }
+        }
     }
 }

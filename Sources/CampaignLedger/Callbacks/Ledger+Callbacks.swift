@@ -63,3 +63,31 @@ extension CallbackOutcome {
         }
     }
 }
+
+extension Ledger {
+    /// Deletes the parked callbacks received more than `age` ago; returns how many.
+    @discardableResult
+    public func dropParkedCallbacks(olderThan age: Duration) throws -> Int {
+        let micros = age.components.seconds * 1_000_000 + age.components.attoseconds / 1_000_000_000_000
+        return try dropParkedCallbacks(receivedBefore: Clock.nowMicros() - micros)
+    }
+}
+
+extension ParkedCallback {
+    /// An age as `ledger callbacks drop --older-than` and `DELETE /v1/callbacks/parked?olderThan=`
+    /// take it: a whole number and a unit, `s`, `m`, `h`, `d` (24 h) or `w` (e.g. `7d`, `36h`).
+    public static func age(_ text: String) -> Duration? {
+        guard let unit = text.last, let n = Int64(text.dropLast()), n >= 0 else { return nil }
+        let seconds: Int64
+        switch unit {
+        case "s": seconds = 1
+        case "m": seconds = 60
+        case "h": seconds = 3_600
+        case "d": seconds = 86_400
+        case "w": seconds = 604_800
+        default: return nil
+        }
+        let (total, overflow) = n.multipliedReportingOverflow(by: seconds)
+        return overflow ? nil : .seconds(total)
+    }
+}

@@ -45,7 +45,7 @@ extension LedgerStore {
         let at = status.at ?? RFC3339.formatMicros(session.recordedAt)
         let parked = ParkedCallback(status: status, reason: "", receivedAtMicros: session.recordedAt, at: at)
         if let problem = status.problem { return try park(parked, because: problem, session, txn) }
-        let target: ProviderRefIndex.Target
+        let target: ProviderRefs.Target
         if let c = status.correlation {
             target = .init(campaign: c.campaign, contact: c.contact, attempt: c.attempt ?? 0)
         } else if let ref = status.messageID, let found = try lookUp(ref: ref, session, txn) {
@@ -65,7 +65,7 @@ extension LedgerStore {
     /// Appends a status as the `contact.status` event of `target` (attempt 0: resolved by the
     /// ledger), or says why it cannot be.
     private func append(
-        _ p: ParkedCallback, to target: ProviderRefIndex.Target, parkedAt: Int64?, _ session: AppendSession,
+        _ p: ParkedCallback, to target: ProviderRefs.Target, parkedAt: Int64?, _ session: AppendSession,
         _ txn: borrowing Transaction
     ) throws -> Result<CallbackOutcome, ParkProblem> {
         let event: Event
@@ -116,13 +116,8 @@ extension LedgerStore {
         return .parked(id: p.status.eventID, reason: reason)
     }
 
-    /// The contact the index names for a message id, seeing this transaction's appends.
-    private func lookUp(ref: String, _ session: AppendSession, _ txn: borrowing Transaction) throws -> ProviderRefIndex.Target? {
-        guard let db = try session.providerRefDatabase(txn), let raw = try txn.get(db, Array(ref.utf8)) else { return nil }
-        guard let target = ProviderRefIndex.decode(raw) else {
-            throw LedgerError.corrupted("the provider-refs entry of \(quoted(ref)) does not decode")
-        }
-        return target
+    private func lookUp(ref: String, _ session: AppendSession, _ txn: borrowing Transaction) throws -> ProviderRefs.Target? {
+        try session.providerRefTarget(ref, txn)
     }
 
     /// Appends the callbacks parked for `ref` now that an event records it (in the same
@@ -138,7 +133,7 @@ extension LedgerStore {
         }
         guard !waiting.isEmpty, let target = try lookUp(ref: ref, session, txn) else { return }
         for (key, p) in waiting {
-            let tied = p.status.correlation.map { ProviderRefIndex.Target(campaign: $0.campaign, contact: $0.contact, attempt: $0.attempt ?? 0) }
+            let tied = p.status.correlation.map { ProviderRefs.Target(campaign: $0.campaign, contact: $0.contact, attempt: $0.attempt ?? 0) }
             switch try append(p, to: tied ?? target, parkedAt: p.receivedAtMicros, session, txn) {
             case .success:
                 _ = try txn.delete(db, key)

@@ -147,6 +147,7 @@ package struct RecordView {
 
     package var hash: [UInt8] { Array(bytes[hashOffset..<hashOffset + 32]) }
     package var hasContact: Bool { spans.contact.isPresent }
+    package var hasProviderRef: Bool { spans.providerRef.isPresent }
     /// Whether the record is a report about a contact (`contact.added`, `contact.removed`,
     /// `contact.status`), which a contact's fold reads in place.
     package var isContactReport: Bool { type.isContactEvent && hasContact }

@@ -97,7 +97,7 @@ extension Ledger {
         return try store.environment.read { txn in
             let head = try store.head(txn).position
             return try infos.filter { $0.status != .dropped }.map { info in
-                var dbs = storages.filter { $0.number == info.number }.flatMap { [$0.campaigns, $0.contacts, $0.timings] }
+                var dbs = storages.filter { $0.number == info.number }.flatMap(\.all)
                 if let kv = store.customDatabase(info.number) { dbs.append(kv) }
                 let bytes = try dbs.reduce(0) { $0 + (try txn.statistics($1).bytes) }
                 let active = try store.activeBuildNumber(txn, projection: info.projection)
@@ -301,9 +301,7 @@ extension Ledger {
                 throw LedgerError.usage("build \(number) is active; activate another build first, then drop it")
             }
             if let storage {
-                try txn.clear(storage.campaigns)
-                try txn.clear(storage.contacts)
-                try txn.clear(storage.timings)
+                for db in storage.all { try txn.clear(db) }
             }
             if let kv { try txn.clear(kv) }
             info.status = .dropped

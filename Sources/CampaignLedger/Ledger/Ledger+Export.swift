@@ -95,7 +95,7 @@ extension Ledger {
                 databases.append((name, .object([("entries", .int(Int64(s.entries))), ("bytes", .int(Int64(s.bytes)))])))
             }
             let b = answering
-            for (name, db) in zip(BuildStorage.names(b.number), [b.campaigns, b.contacts, b.timings]) {
+            for (name, db) in zip(BuildStorage.names(b.number), b.all) {
                 let s = try txn.statistics(db)
                 databases.append((name, .object([("entries", .int(Int64(s.entries))), ("bytes", .int(Int64(s.bytes)))])))
             }

@@ -90,6 +90,20 @@ public final class Ledger: Sendable {
         if configuration.catchUpOnOpen {
             try catchUpBuilds()
             try startCustomProjections()
+            try fillMissingProviderRefs()
+        }
+    }
+
+    /// Builds written before the `providerRef` index existed get it filled up to their
+    /// checkpoint (once: the index is kept inline from then on).
+    private func fillMissingProviderRefs() throws {
+        guard !store.isReadOnly else { return }
+        for storage in store.openedStorages where storage.refsWereMissing {
+            guard let info = try store.environment.read({ txn in try store.buildInfo(storage.number, txn) }),
+                info.status != .dropped, info.checkpoint > 0
+            else { continue }
+            configuration.logger.info("filling the provider-refs index of build \(storage.number)")
+            try foldProviderRefs(storage, through: info.checkpoint)
         }
     }
 

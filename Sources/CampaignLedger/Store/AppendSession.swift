@@ -74,13 +74,13 @@ final class AppendSession {
         try txn.put(layout.meta, StoreLayout.redeliveryCountKey, redeliveries.bigEndianBytes)
     }
 
-    /// The database of the provider-reference index this transaction maintains (or, when its
-    /// build lags the head, the answering one).
-    func providerRefDatabase(_ txn: borrowing Transaction) throws -> Database? {
+    /// The contact the `providerRef` index names for a message id, seeing this transaction's
+    /// appends: the index of a built-in build maintained here, else of the active one.
+    func providerRefTarget(_ ref: String, _ txn: borrowing Transaction) throws -> ProviderRefs.Target? {
         for p in projections {
-            if case .custom(let c) = p, c.projection.name == ProviderRefIndex.name { return c.db }
+            if case .builtIn(let b) = p { return try b.build.refTarget(ref, txn) }
         }
-        let ready = try store.buildInfos(txn).last { $0.projection == ProviderRefIndex.name && $0.status == .ready }
-        return ready.flatMap { store.customDatabase($0.number) }
+        guard let active = try store.activeBuildNumber(txn), let storage = store.openedStorage(active) else { return nil }
+        return try storage.refTarget(ref, txn)
     }
 }

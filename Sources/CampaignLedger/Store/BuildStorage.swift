@@ -3,23 +3,54 @@ import LMDB
 /// The databases of one build: `b<N>.campaigns` (campaign id → CampaignAggregate),
 /// `b<N>.contacts` (len(campaign) ‖ campaign ‖ contact → ContactFold) and `b<N>.timings`
 /// (len(campaign) ‖ campaign ‖ kind ‖ difference ns (u64 BE) ‖ contact → empty: a sorted index
-/// that gives each campaign's exact timing maxima).
+/// that gives each campaign's exact timing maxima) and `b<N>.refs` (provider message id → the
+/// campaign, contact and attempt of the first `contact.status` that recorded it: the index
+/// provider callbacks find their contact by, http.md §3; not part of the fingerprint).
 struct BuildStorage: Sendable {
     let number: UInt32
     let campaigns: Database
     let contacts: Database
     let timings: Database
+    /// Nil only in a read-only process on a store written before the index existed.
+    let refs: Database?
+    /// Whether `b<N>.refs` was missing when the build was opened (a store written before the
+    /// index existed): `Ledger` fills it on open.
+    let refsWereMissing: Bool
 
     static func names(_ number: UInt32) -> [String] {
-        ["b\(number).campaigns", "b\(number).contacts", "b\(number).timings"]
+        ["b\(number).campaigns", "b\(number).contacts", "b\(number).timings", "b\(number).refs"]
     }
 
+    /// Every database of the build, in `names` order.
+    var all: [Database] { [campaigns, contacts, timings] + (refs.map { [$0] } ?? []) }
+
     init(number: UInt32, environment: Environment, create: Bool) throws {
-        let dbs = try environment.openDatabases(Self.names(number), create: create)
+        let names = Self.names(number)
+        let refsExist = try environment.databaseExists(names[3])
+        let dbs = try environment.openDatabases(Array(names[0..<3]), create: create)
         self.number = number
         campaigns = dbs[0]
         contacts = dbs[1]
         timings = dbs[2]
+        refs = refsExist || create ? try environment.openDatabases([names[3]], create: create)[0] : nil
+        refsWereMissing = !refsExist
+    }
+
+    /// The contact the index names for a provider message id, or nil.
+    func refTarget(_ ref: String, _ txn: borrowing Transaction) throws -> ProviderRefs.Target? {
+        guard let refs, let raw = try txn.get(refs, Array(ref.utf8)) else { return nil }
+        guard let target = ProviderRefs.decode(raw) else {
+            throw LedgerError.corrupted("the provider-refs entry of \(quoted(ref)) in build \(number) does not decode")
+        }
+        return target
+    }
+
+    /// Records a `contact.status`'s message id unless an earlier event did (the first wins).
+    func recordRef(_ event: Event, _ txn: borrowing Transaction) throws {
+        guard event.type == .contactStatus, let refs, let ref = event.providerRef, let contact = event.contact else { return }
+        let key = Array(ref.utf8)
+        guard try txn.get(refs, key) == nil else { return }
+        try txn.put(refs, key, ProviderRefs.encode(.init(campaign: event.campaign, contact: contact, attempt: event.attempt ?? 1)))
     }
 
     enum TimingKind: UInt8 { case deliver = 1, read = 2 }

@@ -63,17 +63,15 @@ final class LedgerStore: Sendable {
     /// Opens the ledger at `path`. With `create`, an absent or empty directory becomes a new
     /// ledger; otherwise it must hold one (`LedgerError.storeNotFound`). A directory this
     /// process cannot write is opened read-only (`MDB_RDONLY | MDB_NOLOCK`).
-    /// Named databases one process can have open: the log's own, plus three per build that is
-    /// not dropped (`maxLiveBuilds`). LMDB searches them linearly on open and sizes each read
+    /// Named databases one process can have open: the log's own (nine), plus four per build that
+    /// is not dropped (`maxLiveBuilds`). LMDB searches them linearly on open and sizes each read
     /// transaction's tables by this number, so it is kept moderate.
-    static let maxDatabases: UInt32 = 256
+    static let maxDatabases: UInt32 = 272
     /// Builds (not dropped) a store can hold; a rebuild past this asks to drop old ones.
     static let maxLiveBuilds = 64
 
     init(path: String, create: Bool, mapSize: Int = 64 << 30, projections: [any LedgerProjection] = []) throws {
-        // The provider-reference index is maintained by every process that appends (http.md §3).
-        customProjections = Dictionary(
-            ([ProviderRefIndex()] + projections).map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        customProjections = Dictionary(projections.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         let opened = try LedgerStore.openEnvironment(path: path, create: create, mapSize: mapSize)
         environment = opened.environment
         layout = opened.layout
@@ -201,6 +199,13 @@ final class LedgerStore: Sendable {
 
     /// The build's databases, opened once per process (never inside another transaction of
     /// this thread: opening runs its own).
+    /// The build's databases when this process has opened them (never opens: usable inside a
+    /// transaction).
+    func openedStorage(_ number: UInt32) -> BuildStorage? { storages.withLock { $0[number] } }
+
+    /// Every built-in build this process has opened.
+    var openedStorages: [BuildStorage] { storages.withLock { Array($0.values) }.sorted { $0.number < $1.number } }
+
     func storage(_ number: UInt32) throws -> BuildStorage {
         if let s = storages.withLock({ $0[number] }) { return s }
         let s = try environment.translated { try BuildStorage(number: number, environment: environment.lmdb, create: !isReadOnly) }

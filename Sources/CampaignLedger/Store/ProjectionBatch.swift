@@ -93,6 +93,7 @@ final class ProjectionBatch {
                 return (old, new)
             }
         }
+        try build.recordRef(event, txn)
         try moveTiming(.deliver, old?.timeToDeliver, new?.timeToDeliver, id, txn)
         try moveTiming(.read, old?.timeToRead, new?.timeToRead, id, txn)
     }
