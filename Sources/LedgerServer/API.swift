@@ -255,6 +255,10 @@ final class RebuildRunner: Sendable {
     private let running = Mutex(false)
 
     func start(_ ledger: Ledger) throws {
+        // Refused here, not in the background after a 202: the store cannot take the build.
+        guard !ledger.isReadOnly else {
+            throw LedgerError.unavailable("\(ledger.configuration.path) is read-only; a rebuild writes a new build")
+        }
         let started = running.withLock { r -> Bool in
             if r { return false }
             r = true

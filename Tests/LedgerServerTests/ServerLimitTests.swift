@@ -58,6 +58,34 @@ struct ServerLimitTests {
         #expect(try await server.request(.GET, "/healthz").status == 200)
     }
 
+    /// `--idle-timeout 1` with a header timeout far longer: a connection that goes silent is
+    /// closed by the idle timeout alone, whether it never sent anything, went silent after an
+    /// answered request (keep-alive), or sent a request's headers and then nothing of its body
+    /// (which appends nothing).
+    @Test(.timeLimit(.minutes(2)))
+    func silentConnectionsAreClosedByTheIdleTimeout() async throws {
+        let (scratch, _, server) = try await startSample(["--idle-timeout", "1", "--header-timeout", "60"])
+        defer { server.stopIfRunning(); scratch.remove() }
+        let cases: [(name: String, send: String, answered: Bool)] = [
+            ("connected and silent", "", false),
+            ("silent after an answered request", "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", true),
+            ("headers sent, then nothing of the body",
+             "POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[", false),
+        ]
+        for c in cases {
+            let fd = try connectLoopback(port: server.port)
+            defer { close(fd) }
+            #expect(sendAll(fd, c.send), "\(c.name): the server refused the bytes")
+            let (closed, after, received) = readUntilClosed(fd, within: .seconds(20))
+            #expect(closed, "\(c.name): still open after \(after); the idle timeout is 1 s")
+            // Closed by the 1 s idle timeout, long before the 60 s header timeout.
+            #expect(after < .seconds(10), "\(c.name): closed only after \(after)")
+            #expect(received.hasPrefix("HTTP/1.1 200") == c.answered, "\(c.name): received \(received.prefix(200))")
+        }
+        let head = try await server.request(.GET, "/v1/head")
+        #expect(head.body.hasPrefix(#"{"position":12,"#), "the abandoned body appended something: \(head.body)")
+    }
+
     /// Appends from 16 concurrent clients until the server is signalled; returns the ids the
     /// server acknowledged with 200.
     private func appendUntilStopped(_ server: Server, signal: Int32) async throws -> (acknowledged: [String], status: Int32) {
@@ -138,24 +166,7 @@ struct ServerLimitTests {
     }
 }
 
-/// A TCP connection to 127.0.0.1:port.
-func connectLoopback(port: Int) throws -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let result = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard result == 0 else {
-        close(fd)
-        throw POSIXError(.ECONNREFUSED)
-    }
-    return fd
-}
-
-    /// Reads `count` events from the stream and disconnects.
+/// Reads `count` events from the stream and disconnects.
 func readStream(
     _ server: Server, headers: [(String, String)], query: String = "", count: Int
 ) async throws -> [(id: Int, data: String)] {

@@ -42,10 +42,19 @@ struct ServerRouteTests {
             ("/v1/campaigns/spring/history", ["history", "spring"]),
             ("/v1/campaigns/spring/history?contact=c1", ["history", "spring", "c1"]),
             ("/v1/builds", ["projections", "list"]),
+            // The time filters of every route that takes them (http.md §2: as the CLI flags).
+            ("/v1/campaigns?asOf=2100-01-01T00:00:00Z", ["campaign", "list", "--as-of", "2100-01-01T00:00:00Z"]),
+            ("/v1/campaigns/spring/metrics?occurredBefore=2026-11-20T09:00:03Z", ["metrics", "spring", "--occurred-before", "2026-11-20T09:00:03Z"]),
+            ("/v1/metrics?occurredBefore=2026-11-20T09:00:03Z", ["metrics", "--occurred-before", "2026-11-20T09:00:03Z"]),
+            ("/v1/campaigns/spring/contacts?state=sent&occurredBefore=2026-11-20T09:00:03Z",
+             ["contact", "list", "spring", "--state", "sent", "--occurred-before", "2026-11-20T09:00:03Z"]),
+            ("/v1/campaigns/spring/contacts/c1?occurredBefore=2026-11-20T09:01:00Z",
+             ["contact", "show", "spring", "c1", "--occurred-before", "2026-11-20T09:01:00Z"]),
+            ("/v1/campaigns/spring/contacts/c1?asOf=2100-01-01T00:00:00Z", ["contact", "show", "spring", "c1", "--as-of", "2100-01-01T00:00:00Z"]),
         ]
         for (path, command) in pairs {
             let a = try await server.request(.GET, path)
-            if command.contains("--as-of") {
+            if path.contains("asOf=2000-") {
                 // A campaign that did not exist yet: 404 over HTTP, exit 2 from the CLI.
                 #expect(a.status == 404, "\(path)")
                 #expect(try ledger(["campaign", "show", "spring", "--as-of", "2000-01-01T00:00:00Z", "--store", store]).status == 2)
@@ -203,6 +212,24 @@ struct ServerRouteTests {
         let none = try await server.request(.GET, "/v1/campaigns")
         #expect(none.status == 401)
         #expect(none.body.hasPrefix(#"{"error":{"status":401,"code":"unauthorized","#))
+        // Every route of http.md §2 that has a scope: 401 without a token.
+        let scoped: [(HTTPMethod, String)] = [
+            (.POST, "/v1/events"), (.GET, "/v1/events"), (.GET, "/v1/events/stream"), (.GET, "/v1/head"),
+            (.GET, "/v1/campaigns"), (.GET, "/v1/campaigns/spring"), (.GET, "/v1/campaigns/spring/metrics"),
+            (.GET, "/v1/metrics"), (.GET, "/v1/campaigns/spring/contacts"), (.GET, "/v1/campaigns/spring/contacts/c1"),
+            (.GET, "/v1/campaigns/spring/history"), (.GET, "/v1/campaigns/spring/report"),
+            (.GET, "/v1/campaigns/spring/evidence"), (.GET, "/v1/builds"), (.POST, "/v1/rebuild"),
+            (.POST, "/v1/builds/1/activate"),
+        ]
+        for (method, path) in scoped {
+            let a = try await server.request(method, path, body: method == .POST ? "[]" : nil)
+            #expect(a.status == 401, "\(method) \(path) without a token: \(a.status)")
+        }
+        // The admin routes refuse a token without the admin scope.
+        for path in ["/v1/rebuild", "/v1/builds/1/activate"] {
+            let a = try await server.request(.POST, path, token: "r3ad-only")
+            #expect(a.status == 403, "POST \(path) with a read token: \(a.status)")
+        }
         #expect(try await server.request(.GET, "/v1/campaigns", token: "r3ad-onlx").status == 401)
         #expect(try await server.request(.GET, "/v1/campaigns", token: "r3ad-onl").status == 401)
         #expect(try await server.request(.GET, "/v1/campaigns", headers: [("authorization", "Basic cjNhZC1vbmx5")]).status == 401)

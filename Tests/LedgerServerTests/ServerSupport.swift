@@ -81,10 +81,21 @@ final class Server: @unchecked Sendable {
     let client: HTTPClient
     var base: String { "http://127.0.0.1:\(port)" }
 
-    init(store: String, arguments: [String] = [], scratch: Scratch, startLimit: Duration = .seconds(60)) throws {
+    /// `launcher`: a command that runs the server, e.g. `setpriv --reuid=65534 …` to run it as
+    /// another user; empty runs the binary itself.
+    init(
+        store: String, arguments: [String] = [], scratch: Scratch, startLimit: Duration = .seconds(60),
+        launcher: [String] = []
+    ) throws {
         let binary = try #require(ledgerBinary, "build the package first: swift build")
-        process.executableURL = binary
-        process.arguments = ["serve", "--store", store, "--listen", "127.0.0.1:0"] + arguments
+        let serve = ["serve", "--store", store, "--listen", "127.0.0.1:0"] + arguments
+        if let tool = launcher.first {
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = Array(launcher.dropFirst()) + [binary.path] + serve
+        } else {
+            process.executableURL = binary
+            process.arguments = serve
+        }
         var env = ProcessInfo.processInfo.environment
         env["LEDGER_STORE"] = nil
         process.environment = env
@@ -210,10 +221,10 @@ enum Sample {
         #"{"id":"e12","type":"contact.status","campaign":"calls","contact":"t1","status":"success","at":"2026-11-20T09:03:00Z"}"#,
     ]
 
-    /// A store with the sample imported by the CLI.
-    static func store(in scratch: Scratch) throws -> String {
+    /// A store with the sample imported by the CLI, at `path` (default: `store` in `scratch`).
+    static func store(in scratch: Scratch, at path: String? = nil) throws -> String {
         let file = try scratch.write("sample.jsonl", lines.joined(separator: "\n") + "\n")
-        let store = scratch.path("store")
+        let store = path ?? scratch.path("store")
         let r = try ledger(["import", file, "--store", store])
         try #require(r.status == 0, "import failed: \(r.err)")
         return store
