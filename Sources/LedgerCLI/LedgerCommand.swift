@@ -27,7 +27,7 @@ struct LedgerCommand: ParsableCommand {
             DemoCommand.self, ImportCommand.self, AppendCommand.self, ExportCommand.self,
             CampaignCommand.self, ContactCommand.self, MetricsCommand.self, HistoryCommand.self,
             ReportCommand.self, VerifyCommand.self, StatsCommand.self, BackupCommand.self,
-            RebuildCommand.self, ProjectionsCommand.self, ServeCommand.self,
+            RebuildCommand.self, ProjectionsCommand.self, ServeCommand.self, CallbacksCommand.self,
         ]
     )
 

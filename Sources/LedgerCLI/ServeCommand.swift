@@ -12,16 +12,22 @@ struct ServeCommand: ParsableCommand {
             Prints `listening on http://HOST:PORT` when ready (with --listen HOST:0, the port \
             the system chose). SIGTERM or SIGINT stops accepting, finishes the requests in \
             flight and exits 0; SIGHUP re-reads --tokens. Only loopback addresses may be \
-            served without --tokens. See docs/server.md.
+            served without --tokens. With --providers, provider webhooks are taken at \
+            POST /v1/callbacks/{meta,twilio,infobip,vonage} (docs/callbacks.md). See docs/server.md.
 
             Examples:
               ledger serve --store /var/lib/ledger
               ledger serve --listen 0.0.0.0:8480 --tokens /etc/ledger/tokens
+              ledger serve --providers /etc/ledger/providers.json
             """)
     @Option(help: ArgumentHelp("Address to listen on (default 127.0.0.1:8480).", valueName: "host:port"))
     var listen: String = "127.0.0.1:8480"
     @Option(help: ArgumentHelp("Bearer tokens and their scopes, one `TOKEN SCOPE[,SCOPE…]` a line.", valueName: "file"))
     var tokens: String?
+    @Option(help: ArgumentHelp(
+        "Provider callback secrets, JSON: {\"meta\": {\"appSecret\": …}, \"twilio\": {\"authToken\": …}, …} (docs/callbacks.md).",
+        valueName: "file"))
+    var providers: String?
     @Option(name: .customLong("header-timeout"), help: ArgumentHelp(
         "Seconds a client may take to send a request's headers (default 15).", valueName: "seconds"))
     var headerTimeout: Double = 15
@@ -41,7 +47,7 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         try CampaignLedgerCLI.run {
             let options = LedgerServer.Options(
-                listen: ListenAddress(parsing: listen)!, tokensPath: tokens,
+                listen: ListenAddress(parsing: listen)!, tokensPath: tokens, providersPath: providers,
                 headerTimeout: .milliseconds(Int64(headerTimeout * 1000)), idleTimeout: .seconds(idleTimeout))
             try LedgerServer.validate(options)
             // Before the ledger opens: its counters are created then.

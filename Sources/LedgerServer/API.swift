@@ -19,6 +19,8 @@ struct API: Sendable {
     let registry: PrometheusCollectorRegistry?
     /// Serving loopback only: `/metrics` needs no token then.
     let loopback: Bool
+    /// The providers whose callbacks are taken (`--providers FILE`); nil: none.
+    let providers: CallbackSettings?
     let notifier = AppendNotifier()
     let rebuilds = RebuildRunner()
 
@@ -128,6 +130,7 @@ struct API: Sendable {
             try authorize(request, .read)
             return json(try await blocking { try ledger.buildsJSON() })
         }
+        addCallbackRoutes(to: v1)
         v1.post("rebuild") { request, _ in
             try authorize(request, .admin)
             try rebuilds.start(ledger)
@@ -190,7 +193,7 @@ struct API: Sendable {
     // MARK: Helpers
 
     /// Throws 401 for a missing or unknown token, 403 for a token without `scope`.
-    private func authorize(_ request: Request, _ scope: Scope) throws {
+    func authorize(_ request: Request, _ scope: Scope) throws {
         guard let scopes = authorizer.scopes(authorization: request.headers[.authorization]) else {
             throw APIError(.unauthorized, "unauthorized", "a token is needed: send Authorization: Bearer TOKEN (a token of the --tokens file)")
         }
@@ -199,11 +202,11 @@ struct API: Sendable {
         }
     }
 
-    private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive(body)
     }
 
-    private func parameter(_ context: Context, _ name: String) throws -> String {
+    func parameter(_ context: Context, _ name: String) throws -> String {
         let raw = try context.parameters.require(name)
         guard let decoded = raw.removingPercentEncoding else {
             throw APIError.badRequest("the \(name) in the path is not percent-encoded UTF-8")

@@ -18,6 +18,8 @@ public enum LedgerServer {
     public struct Options: Sendable {
         public var listen: ListenAddress
         public var tokensPath: String?
+        /// The secrets and settings of provider callbacks (http.md §1, `--providers FILE`).
+        public var providersPath: String?
         /// Time a connection may take to send a request's headers (from connecting, or from
         /// the end of the previous response); a slower client is disconnected.
         public var headerTimeout: Duration
@@ -27,11 +29,12 @@ public enum LedgerServer {
         public var shutdownTimeout: Duration
 
         public init(
-            listen: ListenAddress, tokensPath: String? = nil, headerTimeout: Duration = .seconds(15),
+            listen: ListenAddress, tokensPath: String? = nil, providersPath: String? = nil, headerTimeout: Duration = .seconds(15),
             idleTimeout: Duration = .seconds(60), shutdownTimeout: Duration = .seconds(30)
         ) {
             self.listen = listen
             self.tokensPath = tokensPath
+            self.providersPath = providersPath
             self.headerTimeout = headerTimeout
             self.idleTimeout = idleTimeout
             self.shutdownTimeout = shutdownTimeout
@@ -57,6 +60,13 @@ public enum LedgerServer {
         if let path = options.tokensPath {
             do { _ = try TokenTable(contentsOf: path) } catch { throw LedgerError.usage(error.message) }
         }
+        _ = try providers(options)
+    }
+
+    /// The provider settings of `--providers FILE`, or nil without the option.
+    static func providers(_ options: Options) throws -> CallbackSettings? {
+        guard let path = options.providersPath else { return nil }
+        do { return try CallbackSettings.load(path: path) } catch { throw LedgerError.usage("\(error)") }
     }
 
     /// Serves `ledger` until SIGTERM or SIGINT, then stops accepting, finishes the requests in
@@ -68,7 +78,9 @@ public enum LedgerServer {
         try validate(options)
         let authorizer: Authorizer
         do { authorizer = try Authorizer(path: options.tokensPath) } catch { throw LedgerError.usage(error.message) }
-        let api = API(ledger: ledger, authorizer: authorizer, registry: registry, loopback: options.listen.isLoopback)
+        let api = API(
+            ledger: ledger, authorizer: authorizer, registry: registry, loopback: options.listen.isLoopback,
+            providers: try providers(options))
         let router = api.router()
         let headerTimeout = TimeAmount.nanoseconds(Int64(options.headerTimeout.components.seconds) * 1_000_000_000
             + options.headerTimeout.components.attoseconds / 1_000_000_000)
