@@ -163,6 +163,8 @@ let package = Package(
             name: "LedgerServerTests",
             dependencies: [
                 "CampaignLedger",
+                // A generated campaign history, turned into provider webhooks.
+                "CampaignLedgerDemo",
                 // Signs the provider webhooks the tests post, independently of the server's code.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -2,6 +2,7 @@ import CampaignLedger
 import CampaignLedgerReport
 import Foundation
 import Hummingbird
+import Metrics
 import Logging
 import NIOCore
 import NIOPosix
@@ -183,6 +184,8 @@ struct API: Sendable {
     private func prometheus(_ request: Request) throws -> Response {
         if !loopback || !authorizer.isOpen { try authorize(request, .read) }
         guard let registry else { throw APIError.notFound("metrics are not collected in this process") }
+        // Read at each scrape: parked callbacks also leave when an append applies them.
+        if let parked = try? ledger.parkedCallbackCount() { Gauge(label: "ledger_parked_callbacks").record(parked) }
         return text(registry.emitToString(), "text/plain; version=0.0.4; charset=utf-8")
     }
 

@@ -69,9 +69,11 @@ enum CallbackFields {
         return rfc3339(utc(2000 + two(0), two(2), two(4), two(6), two(8), 0))
     }
 
-    /// Infobip's `yyyy-MM-dd'T'HH:mm:ss.SSSZ` (an offset `+0000`) as RFC 3339 (`+00:00`).
+    /// Infobip's `yyyy-MM-dd'T'HH:mm:ss.SSSZ` (an offset like `+0000`) as RFC 3339: `Z` for UTC,
+    /// as every other provider's time, else the offset as `+hh:mm`.
     static func fromInfobip(_ text: String?) -> String? {
         guard var text else { return nil }
+        if text.hasSuffix("+0000") || text.hasSuffix("-0000") { return rfc3339(text.dropLast(5) + "Z") }
         let u = Array(text.utf8)
         if u.count > 5, u[u.count - 5] == UInt8(ascii: "+") || u[u.count - 5] == UInt8(ascii: "-"),
             u[(u.count - 4)...].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })

@@ -39,6 +39,9 @@ extension Ledger {
     /// The callbacks waiting in the parked table, by message id.
     public func parkedCallbacks() throws -> [ParkedCallback] { try store.parkedCallbacks() }
 
+    /// How many callbacks wait in the parked table (the `ledger_parked_callbacks` gauge).
+    public func parkedCallbackCount() throws -> Int { try store.parkedCallbackCount() }
+
     /// `ledger callbacks parked --json`, `GET /v1/callbacks/parked`.
     public func parkedCallbacksJSON() throws -> JSONOutput { .array(try parkedCallbacks().map(\.json)) }
 

@@ -148,6 +148,11 @@ extension LedgerStore {
 
     // MARK: The parked table
 
+    func parkedCallbackCount() throws -> Int {
+        guard let db = layout.parked else { return 0 }
+        return try environment.read { txn in try txn.statistics(db).entries }
+    }
+
     func parkedCallbacks() throws -> [ParkedCallback] {
         guard let db = layout.parked else { return [] }
         return try environment.read { txn in

@@ -31,7 +31,7 @@ func infobipResults(_ items: [String]) -> String { #"{"results":[\#(items.joined
         #expect(s.providerStatus == name)
         #expect(s.messageID == "b3d1f6a2-5c7e-4a90-9d1b-2e8f7c6a5b40")
         #expect(s.correlation == Correlation(campaign: "c1", contact: "k1", attempt: 1))
-        #expect(s.at == "2026-01-05T09:30:02.845+00:00")
+        #expect(s.at == "2026-01-05T09:30:02.845Z")
         #expect(s.code == nil && s.reason == nil)
         #expect(s.eventID == expectedEventID("infobip", ["b3d1f6a2-5c7e-4a90-9d1b-2e8f7c6a5b40", String(statusID)]))
     }
@@ -40,7 +40,7 @@ func infobipResults(_ items: [String]) -> String { #"{"results":[\#(items.joined
         let s = try #require(outcome(.infobip, Signed.infobip(infobipResults([infobipSeen()]))).value?.first)
         #expect(s.status == .read)
         #expect(s.providerStatus == "SEEN")
-        #expect(s.at == "2026-01-05T09:31:01.007+00:00")
+        #expect(s.at == "2026-01-05T09:31:01.007Z")
         #expect(s.correlation == nil)
         #expect(s.eventID == expectedEventID("infobip", ["b3d1f6a2-5c7e-4a90-9d1b-2e8f7c6a5b40", "SEEN"]))
     }
