@@ -31,7 +31,8 @@ struct CallbacksImportCommand: ParsableCommand {
 
             Examples:
               ledger callbacks import --provider meta meta-webhooks.jsonl
-              ledger callbacks import --provider twilio --url 'https://hooks.example.com/v1/callbacks/twilio' forms.txt
+              ledger callbacks import --provider twilio \\
+                --url '/v1/callbacks/twilio?campaign=spring&contact=c-17' forms.txt
             """)
 
     @Option(help: ArgumentHelp("meta, twilio, infobip or vonage.", valueName: "provider"))
