@@ -78,9 +78,14 @@ public enum ProviderCallbacks {
             problem = "\(mapping.provider.rawValue) callback item without a message id: parked, it can never be tied to a contact"
                 + (problem.map { "; also " + $0 } ?? "")
         }
-        return ProviderStatus(
+        var out = ProviderStatus(
             provider: mapping.provider, messageID: messageID, correlation: correlation, status: state,
             providerStatus: providerStatus ?? value ?? "", code: code, reason: reason, at: at,
             eventID: CallbackFields.eventID(mapping.provider, dedupe), problem: problem, bodySHA256: bodySHA256)
+        if messageID != nil, out.recordableRef == nil {
+            out.problem = "\(mapping.provider.rawValue) callback item whose message id is not a valid providerRef (1–256 bytes, no control characters): parked, it can never be tied to a contact"
+                + (problem.map { "; also " + $0 } ?? "")
+        }
+        return out
     }
 }
