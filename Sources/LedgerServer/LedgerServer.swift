@@ -23,6 +23,9 @@ public enum LedgerServer {
         /// Time a connection may take to send a request's headers (from connecting, or from
         /// the end of the previous response); a slower client is disconnected.
         public var headerTimeout: Duration
+        /// Time a request's body may take to arrive after its headers; a slower client is
+        /// disconnected (and nothing of its request is appended).
+        public var bodyTimeout: Duration
         /// Time a connection may stay silent (between requests or within a body).
         public var idleTimeout: Duration
         /// The longest a graceful shutdown may take before the remaining requests are cancelled.
@@ -30,12 +33,13 @@ public enum LedgerServer {
 
         public init(
             listen: ListenAddress, tokensPath: String? = nil, providersPath: String? = nil, headerTimeout: Duration = .seconds(15),
-            idleTimeout: Duration = .seconds(60), shutdownTimeout: Duration = .seconds(30)
+            bodyTimeout: Duration = .seconds(120), idleTimeout: Duration = .seconds(60), shutdownTimeout: Duration = .seconds(30)
         ) {
             self.listen = listen
             self.tokensPath = tokensPath
             self.providersPath = providersPath
             self.headerTimeout = headerTimeout
+            self.bodyTimeout = bodyTimeout
             self.idleTimeout = idleTimeout
             self.shutdownTimeout = shutdownTimeout
         }
@@ -82,13 +86,17 @@ public enum LedgerServer {
             ledger: ledger, authorizer: authorizer, registry: registry, loopback: options.listen.isLoopback,
             providers: try providers(options))
         let router = api.router()
-        let headerTimeout = TimeAmount.nanoseconds(Int64(options.headerTimeout.components.seconds) * 1_000_000_000
-            + options.headerTimeout.components.attoseconds / 1_000_000_000)
+        func amount(_ d: Duration) -> TimeAmount {
+            .nanoseconds(Int64(d.components.seconds) * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+        }
+        let (headerTimeout, bodyTimeout) = (amount(options.headerTimeout), amount(options.bodyTimeout))
         let idle = TimeAmount.seconds(options.idleTimeout.components.seconds)
         let app = Application(
             router: router,
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [RequestHeadTimeoutHandler(timeout: headerTimeout)],
+                additionalChannelHandlers: [
+                    RequestTimeoutHandler(headerTimeout: headerTimeout, bodyTimeout: bodyTimeout)
+                ],
                 idleTimeout: idle)),
             configuration: .init(address: .hostname(options.listen.host, port: options.listen.port), serverName: nil),
             onServerRunning: { channel in
