@@ -92,6 +92,8 @@ let package = Package(
                 "CampaignLedger",
                 "CampaignLedgerReport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // `URI`, which QueryParameters reads a request target with.
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -116,6 +118,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        // The coverage-guided fuzz targets and their invariants (Tests/Fuzz, docs/reliability.md).
+        .target(
+            name: "LedgerFuzzTargets",
+            dependencies: [
+                "CampaignLedger",
+                "LedgerServer",
+                // Signs the webhooks the callback targets post, as the providers do.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/Fuzz/Targets",
+            swiftSettings: strict
+        ),
+        // Their driver: libFuzzer's entry points when built by `tools/fuzz.sh --libfuzzer`
+        // (`-sanitize=fuzzer,address -D LEDGER_LIBFUZZER`), else a replayer of saved inputs.
+        .executableTarget(
+            name: "LedgerFuzz",
+            dependencies: ["LedgerFuzzTargets"],
+            path: "Tests/Fuzz/Driver",
             swiftSettings: strict
         ),
         .testTarget(
@@ -156,6 +179,12 @@ let package = Package(
         .testTarget(
             name: "LedgerCLITests",
             dependencies: ["CampaignLedger"],
+            swiftSettings: strict
+        ),
+        // The fuzz corpus replayed through the targets, and short libFuzzer runs of each.
+        .testTarget(
+            name: "LedgerFuzzTests",
+            dependencies: ["LedgerFuzzTargets"],
             swiftSettings: strict
         ),
         // Runs the built `ledger serve` on a loopback port and talks HTTP to it.

@@ -41,11 +41,7 @@ struct API: Sendable {
         v1.post("events") { request, context in try await appendEvents(request, context) }
         v1.get("events") { request, _ in
             try authorize(request, .read)
-            let after = try query(request, "after", UInt64.self) ?? 0
-            let limit = try query(request, "limit", Int.self) ?? Limits.defaultEventsLimit
-            guard (1...Limits.defaultEventsLimit).contains(limit) else {
-                throw APIError.badRequest("limit must be 1 to \(Limits.defaultEventsLimit)")
-            }
+            let (after, limit) = try QueryParameters(request.uri).eventsPage()
             let lines = try await blocking {
                 var text = ""
                 for r in try ledger.events(from: after + 1, limit: limit) {
@@ -87,14 +83,7 @@ struct API: Sendable {
         v1.get("campaigns/:campaign/contacts") { request, context in
             try authorize(request, .read)
             let (campaign, filter) = (try parameter(context, "campaign"), try timeFilter(request))
-            let name = request.uri.queryParameters.get("state")
-            let state = name.flatMap(ContactState.init(rawValue:))
-            if let name, state == nil {
-                throw APIError.badRequest("unknown state \(name); states are: \(ContactState.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let limit = try query(request, "limit", Int.self)
-            if let limit, limit < 1 { throw APIError.badRequest("limit must be at least 1") }
-            let after = request.uri.queryParameters.get("after")
+            let (state, limit, after) = try QueryParameters(request.uri).contactsPage()
             return json(try await blocking {
                 try ledger.contactListJSON(campaign: campaign, state: state, limit: limit, after: after, filter: filter)
             })
@@ -108,7 +97,7 @@ struct API: Sendable {
         v1.get("campaigns/:campaign/history") { request, context in
             try authorize(request, .read)
             let campaign = try parameter(context, "campaign")
-            let contact = request.uri.queryParameters.get("contact")
+            let contact = QueryParameters(request.uri).text("contact")
             return json(try await blocking { try ledger.historyJSON(campaign: campaign, contact: contact) })
         }
         v1.get("campaigns/:campaign/report") { request, context in
@@ -217,25 +206,9 @@ struct API: Sendable {
         return decoded
     }
 
-    private func query<T: LosslessStringConvertible>(_ request: Request, _ name: String, _: T.Type) throws -> T? {
-        guard let text = request.uri.queryParameters.get(name) else { return nil }
-        guard let value = T(text) else { throw APIError.badRequest("\(name)=\(text) is not a valid \(name)") }
-        return value
-    }
-
-    /// `asOf` or `occurredBefore`: RFC 3339, not both (interchange.md §3).
+    /// `asOf` or `occurredBefore` (`QueryParameters.timeFilter`).
     private func timeFilter(_ request: Request) throws -> TimeFilter? {
-        let asOf = request.uri.queryParameters.get("asOf")
-        let before = request.uri.queryParameters.get("occurredBefore")
-        if asOf != nil && before != nil { throw APIError.badRequest("give asOf or occurredBefore, not both") }
-        for (name, value) in [("asOf", asOf), ("occurredBefore", before)] {
-            guard let value else { continue }
-            guard let t = try? RFC3339.parseNanos(value) else {
-                throw APIError.badRequest("\(name)=\(value) is not an RFC 3339 time like 2026-11-20T09:30:02Z")
-            }
-            return name == "asOf" ? .asOf(nanos: t) : .occurredBefore(nanos: t)
-        }
-        return nil
+        try QueryParameters(request.uri).timeFilter()
     }
 
     private func isJSONLines(_ contentType: String) -> Bool {

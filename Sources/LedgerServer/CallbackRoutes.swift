@@ -15,12 +15,7 @@ extension API {
         }
         v1.delete("callbacks/parked") { request, _ in
             try authorize(request, .admin)
-            guard let text = request.uri.queryParameters.get("olderThan") else {
-                throw APIError.badRequest("give olderThan, e.g. ?olderThan=7d (units s, m, h, d, w): parked callbacks received before then are dropped")
-            }
-            guard let age = ParkedCallback.age(text) else {
-                throw APIError.badRequest("olderThan=\(text) is not an age like 7d or 36h (units s, m, h, d, w)")
-            }
+            let age = try QueryParameters(request.uri).olderThan()
             let dropped = try await blocking { try ledger.dropParkedCallbacks(olderThan: age) }
             return json(.object([("dropped", .int(Int64(dropped)))]))
         }

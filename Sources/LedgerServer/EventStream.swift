@@ -25,18 +25,7 @@ struct EventStream: Sendable {
     static let heartbeat = Duration.seconds(10)
 
     func response(_ request: Request, _ context: BasicRequestContext) throws -> Response {
-        let start: UInt64
-        if let text = request.uri.queryParameters.get("after") {
-            guard let p = UInt64(text) else { throw APIError.badRequest("after=\(text) is not a position") }
-            start = p
-        } else if let text = request.headers[.lastEventID] {
-            guard let p = UInt64(text.trimmingCharacters(in: .whitespaces)) else {
-                throw APIError.badRequest("Last-Event-ID: \(text) is not a position")
-            }
-            start = p
-        } else {
-            start = 0
-        }
+        let start = try QueryParameters(request.uri).streamStart(lastEventID: request.headers[.lastEventID])
         let ledger = ledger
         let notifier = notifier
         return Response(

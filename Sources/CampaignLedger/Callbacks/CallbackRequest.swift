@@ -47,9 +47,9 @@ public struct CallbackRequest: Sendable {
 }
 
 /// `application/x-www-form-urlencoded` text: `name=value` pairs joined by `&`, `+` a space.
-enum FormBody {
+package enum FormBody {
     /// The decoded pairs in order, or nil when an escape is broken or the text is not UTF-8.
-    static func pairs(_ text: String) -> [(name: String, value: String)]? {
+    package static func pairs(_ text: String) -> [(name: String, value: String)]? {
         var out: [(name: String, value: String)] = []
         for piece in text.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -83,7 +83,7 @@ public struct ParkedCallback: Sendable, Hashable {
     /// message id as `providerRef`, and in `meta` the provider's own status, the SHA-256 of
     /// the body it came in and, when it waited, `parkedAt` (when it was received). Checked by
     /// every rule of an imported line.
-    func event(campaign: String, contact: String, attempt: Int?, parkedAt: Int64?) throws -> Event {
+    package func event(campaign: String, contact: String, attempt: Int?, parkedAt: Int64?) throws -> Event {
         let s = status
         guard let state = s.status else { throw InputError(field: "status", message: s.problem ?? "not mapped") }
         var meta: [(String, JSONOutput)] = [
