@@ -87,7 +87,7 @@ if [ "${1:-}" = "--libfuzzer" ]; then
       [ $# -ge 3 ] || libfuzzer_usage
       target=$2; known_target "$target"; shift 2
       bin=$(build_fuzzer)
-      LEDGER_FUZZ_TARGET=$target exec "$bin" -runs=1 "$@" ;;
+      SWIFT_BACKTRACE=enable=no LEDGER_FUZZ_TARGET=$target exec "$bin" -runs=1 "$@" ;;
     ""|-*) libfuzzer_usage ;;
   esac
   [ $# -ge 2 ] || libfuzzer_usage
@@ -103,7 +103,7 @@ if [ "${1:-}" = "--libfuzzer" ]; then
   [ -n "${LEDGER_FUZZ_JOBS:-}" ] && fork=(-fork="$LEDGER_FUZZ_JOBS" -ignore_crashes=0)
   # New inputs are written to the first directory ($found); the checked-in corpus is only read.
   set +e
-  LEDGER_FUZZ_TARGET=$target "$bin" "$found" "$corpus_root/$target" \
+  SWIFT_BACKTRACE=enable=no LEDGER_FUZZ_TARGET=$target "$bin" "$found" "$corpus_root/$target" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=8192 \
     -artifact_prefix="$crashes/" -print_final_stats=1 "${fork[@]}" "$@"
   status=$?

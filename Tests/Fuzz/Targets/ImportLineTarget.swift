@@ -26,9 +26,11 @@ enum ImportLineTarget {
         try checkRoundTrip(parsed.event)
     }
 
-    /// A refusal names a field and reads as one line (`ledger import` prints `FILE:LINE: field: message`).
+    /// A refusal names a field and reads as one line (`ledger import` prints `FILE:LINE: field: message`;
+    /// an unknown field's name is shown as a JSON string when it would not read as one, `""` included).
     static func checkRefusal(_ error: InputError) throws(FuzzViolation) {
-        guard !error.field.isEmpty, !error.message.isEmpty else {
+        let shown = error.description.dropLast(error.message.count + 2)
+        guard !error.message.isEmpty, !shown.isEmpty, error.description.hasSuffix(": " + error.message) else {
             throw FuzzViolation("refused without a field or a message: \(error)")
         }
         guard isOneLine(error.description) else {
