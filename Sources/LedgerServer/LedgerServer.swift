@@ -117,6 +117,19 @@ public enum LedgerServer {
         logger.info("stopped: every acknowledged append is on disk")
     }
 
+    /// Every route the server answers, as `METHOD /path` with parameters as `{name}` (the
+    /// OpenAPI document's spelling): a test holds the document and the authorization matrix
+    /// to exactly these, so no route can be added without both.
+    public static func routes(ledger: Ledger) throws -> [String] {
+        let api = API(ledger: ledger, authorizer: try Authorizer(path: nil), registry: nil, loopback: true, providers: nil)
+        return api.router().routes.map { route in
+            let path = route.path.description.split(separator: "/", omittingEmptySubsequences: false).map { part in
+                part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+            }.joined(separator: "/")
+            return "\(route.method.rawValue) \(path.hasPrefix("/") ? path : "/" + path)"
+        }.sorted()
+    }
+
     /// `run` for a synchronous caller (the `ledger` command): blocks until the server stops.
     public static func runBlocking(
         ledger: Ledger, options: Options, registry: PrometheusCollectorRegistry?, logger: Logger

@@ -836,6 +836,7 @@ enum OpenAPIDocument {
             "bearer": []
           }
         ],
+        "x-scope": "read",
         "responses": {
           "200": {
             "description": "Prometheus text format",
