@@ -238,17 +238,22 @@ enum CallbackFixture {
     @Test func parkedCallbacksAreDroppedOnlyByDrop() throws {
         let (dir, store) = try CallbackFixture.store()
         typealias F = CallbackFixture
-        // An unknown status string (kept with its problem, even with correlation data) and a
-        // receipt for a message no event records: both parked.
+        // An unknown status string (kept with its problem, even with correlation data), a
+        // receipt for a message no event records, and one whose correlation data names a contact
+        // that is not in the campaign (its event is rejected): all three parked.
         let file = try dir.write("odd.jsonl", F.metaBody([
             F.metaStatus("wamid.K1", "deleted", timestamp: Self.t0907, correlation: "spring/k1"),
             F.metaStatus("wamid.NOBODY", "read", timestamp: Self.t0909),
+            F.metaStatus("wamid.K99", "read", timestamp: Self.t0909, correlation: "spring/k99"),
         ]) + "\n")
         let r = try CLI.run(["callbacks", "import", "--provider", "meta", file, "--json"], store: store)
         #expect(r.status == 0, "\(r)")
-        #expect(try r.json()["parked"].int == 2)
+        #expect(try r.json()["parked"].int == 3)
+        let rejected = try r.json()["outcomes"][2]
+        #expect(rejected["outcome"].string == "parked")
+        #expect(rejected["reason"].string?.hasPrefix("rejected:") == true, "\(rejected)")
         let parked = try CLI.run(["callbacks", "parked", "--json"], store: store).json()
-        #expect(parked.count == 2)
+        #expect(parked.count == 3)
         let unknown = try #require(parked.array.first { $0["messageId"].string == "wamid.K1" })
         #expect(unknown["status"].isNull)
         #expect(unknown["providerStatus"].string == "deleted")
@@ -261,12 +266,12 @@ enum CallbackFixture {
         #expect(try keep.json() == JSON.parse(#"{"dropped":0}"#))
         #expect(try CLI.run(["callbacks", "drop", "--older-than", "soon"], store: store).status == 64)
         #expect(try CLI.run(["callbacks", "drop", "--older-than", "-1d"], store: store).status == 64)
-        #expect(try CLI.run(["callbacks", "parked", "--json"], store: store).json().count == 2)
+        #expect(try CLI.run(["callbacks", "parked", "--json"], store: store).json().count == 3)
 
         // 0s: everything received before now.
         let drop = try CLI.run(["callbacks", "drop", "--older-than", "0s", "--json"], store: store)
         #expect(drop.status == 0, "\(drop)")
-        #expect(try drop.json() == JSON.parse(#"{"dropped":2}"#))
+        #expect(try drop.json() == JSON.parse(#"{"dropped":3}"#))
         #expect(try CLI.run(["callbacks", "parked", "--json"], store: store).json().count == 0)
         let again = try CLI.run(["callbacks", "drop", "--older-than", "0s"], store: store)
         #expect(again.status == 0, "\(again)")
