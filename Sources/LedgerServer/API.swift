@@ -20,8 +20,8 @@ struct API: Sendable {
     let registry: PrometheusCollectorRegistry?
     /// Serving loopback only: `/metrics` needs no token then.
     let loopback: Bool
-    /// The providers whose callbacks are taken (`--providers FILE`); nil: none.
-    let providers: CallbackSettings?
+    /// The providers whose callbacks are taken (`--providers FILE`, re-read on SIGHUP).
+    let providers: ProviderSettings
     let notifier = AppendNotifier()
     let rebuilds = RebuildRunner()
 

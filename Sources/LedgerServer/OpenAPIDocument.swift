@@ -781,6 +781,7 @@ enum OpenAPIDocument {
       "post": {
         "summary": "A WhatsApp Cloud API webhook (Meta, or 360dialog forwarding it) as Meta sends it",
         "operationId": "metaCallback",
+        "x-scope": "provider",
         "description": "Every `entry[].changes[].value.statuses[]` item, and every inbound `messages[]` item whose `context.id` names a message (→ `responded`). Each status becomes a `contact.status` event of the contact named by the correlation data (`CAMPAIGN/CONTACT/ATTEMPT`) or by the `providerRef` index, or is parked until an event records its message id (docs/callbacks.md). Answered 200 once the events or parked callbacks are on disk. Takes no API token: the provider's signature or token is the authentication. 404 unless the --providers file has a section for this provider.",
         "security": [],
         "parameters": [
@@ -830,6 +831,7 @@ enum OpenAPIDocument {
       "post": {
         "summary": "A Twilio Messaging StatusCallback as Twilio posts it",
         "operationId": "twilioCallback",
+        "x-scope": "provider",
         "description": "One status per request (`MessageSid`, `MessageStatus`, `ErrorCode`, `RawDlrDoneDate`). Each status becomes a `contact.status` event of the contact named by the correlation data (`CAMPAIGN/CONTACT/ATTEMPT`) or by the `providerRef` index, or is parked until an event records its message id (docs/callbacks.md). Answered 200 once the events or parked callbacks are on disk. Takes no API token: the provider's signature or token is the authentication. 404 unless the --providers file has a section for this provider.",
         "security": [],
         "parameters": [
@@ -903,6 +905,7 @@ enum OpenAPIDocument {
       "post": {
         "summary": "Infobip delivery reports and seen reports as Infobip sends them",
         "operationId": "infobipCallback",
+        "x-scope": "provider",
         "description": "Every item of `results[]`: a delivery report mapped by its status group, or a seen report (`seenAt`, → `read`). Each status becomes a `contact.status` event of the contact named by the correlation data (`CAMPAIGN/CONTACT/ATTEMPT`) or by the `providerRef` index, or is parked until an event records its message id (docs/callbacks.md). Answered 200 once the events or parked callbacks are on disk. Takes no API token: the provider's signature or token is the authentication. 404 unless the --providers file has a section for this provider.",
         "security": [
           {
@@ -949,6 +952,7 @@ enum OpenAPIDocument {
       "post": {
         "summary": "A Vonage Messages API message status webhook as Vonage sends it",
         "operationId": "vonageCallback",
+        "x-scope": "provider",
         "description": "One status per request (`message_uuid`, `status`, `timestamp`, `client_ref`, `error`). Each status becomes a `contact.status` event of the contact named by the correlation data (`CAMPAIGN/CONTACT/ATTEMPT`) or by the `providerRef` index, or is parked until an event records its message id (docs/callbacks.md). Answered 200 once the events or parked callbacks are on disk. Takes no API token: the provider's signature or token is the authentication. 404 unless the --providers file has a section for this provider.",
         "security": [
           {
