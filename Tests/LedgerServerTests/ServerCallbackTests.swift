@@ -450,7 +450,15 @@ struct ServerCallbackTests {
                 }
             }
             group.addTask {
-                try await Task.sleep(for: .milliseconds(1500))
+                // Killed once both kinds were acknowledged and the posts go on (bounded: a loaded
+                // machine acknowledges slowly).
+                let deadline = ContinuousClock.now + .seconds(60)
+                while ContinuousClock.now < deadline {
+                    let acked = acknowledged.value
+                    if acked.filter({ $0.outcome == "parked" }).count >= 3 && acked.filter({ $0.outcome == "appended" }).count >= 10 { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await Task.sleep(for: .milliseconds(300))
                 stop.set(true)
                 kill(server.process.processIdentifier, SIGKILL)
             }
