@@ -11,7 +11,7 @@ struct ServeCommand: ParsableCommand {
         discussion: """
             Prints `listening on http://HOST:PORT` when ready (with --listen HOST:0, the port \
             the system chose). SIGTERM or SIGINT stops accepting, finishes the requests in \
-            flight and exits 0; SIGHUP re-reads --tokens. Only loopback addresses may be \
+            flight and exits 0; SIGHUP re-reads --tokens and --providers. Only loopback addresses may be \
             served without --tokens. With --providers, provider webhooks are taken at \
             POST /v1/callbacks/{meta,twilio,infobip,vonage} (docs/callbacks.md). See docs/server.md.
 
