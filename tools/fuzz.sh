@@ -12,6 +12,7 @@
 # invariant is saved under .build-fuzz/crashes/TARGET/ and exits 1.
 #   tools/fuzz.sh --libfuzzer --list                  the targets, one a line
 #   tools/fuzz.sh --libfuzzer --check                 exit 0 when the toolchain has libFuzzer
+#   tools/fuzz.sh --libfuzzer --build                 only the sanitizer build (prints the binary)
 #   tools/fuzz.sh --libfuzzer TARGET SECONDS [-- LIBFUZZER_FLAGS…]
 #   tools/fuzz.sh --libfuzzer --merge TARGET          minimise .build-fuzz/corpus/TARGET into
 #                                                     Tests/Fuzz/corpus/TARGET (-merge=1)
@@ -24,7 +25,7 @@ corpus_root=Tests/Fuzz/corpus
 scratch=.build-fuzz
 
 libfuzzer_usage() {
-  echo "usage: tools/fuzz.sh --libfuzzer --list | --check | TARGET SECONDS [-- FLAGS…] | --merge TARGET | --replay TARGET FILE…" >&2
+  echo "usage: tools/fuzz.sh --libfuzzer --list | --check | --build | TARGET SECONDS [-- FLAGS…] | --merge TARGET | --replay TARGET FILE…" >&2
   exit 64
 }
 
@@ -70,6 +71,7 @@ if [ "${1:-}" = "--libfuzzer" ]; then
     --check)
       if has_libfuzzer; then echo "libFuzzer: available"; exit 0; fi
       echo "libFuzzer: swiftc -sanitize=fuzzer cannot link here (no fuzzer runtime in this toolchain)"; exit 1 ;;
+    --build) build_fuzzer; exit 0 ;;
     --merge)
       [ $# -eq 2 ] || libfuzzer_usage
       target=$2; known_target "$target"
@@ -78,6 +80,8 @@ if [ "${1:-}" = "--libfuzzer" ]; then
       mkdir -p "$found"
       merged=$(mktemp -d)
       LEDGER_FUZZ_TARGET=$target "$bin" -merge=1 -rss_limit_mb=4096 "$merged" "$corpus_root/$target" "$found" 2>&1 | grep -E "MERGE-OUTER: [0-9]+ new files" >&2 || true
+      # Inputs that once crashed (crash-*, each with its regression test) stay whatever they cover.
+      find "$corpus_root/$target" -maxdepth 1 -name 'crash-*' -exec cp {} "$merged/" \;
       rm -rf "${corpus_root:?}/$target"
       mv "$merged" "$corpus_root/$target"
       chmod 755 "$corpus_root/$target"

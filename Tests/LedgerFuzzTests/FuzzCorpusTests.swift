@@ -23,6 +23,14 @@ import Testing
         }
     }
 
+    /// `tools/fuzz.sh --libfuzzer --list` (no build needed) names exactly the targets.
+    @Test(.timeLimit(.minutes(1)))
+    func theScriptListsEveryTarget() {
+        let listed = FuzzScript.run(["--libfuzzer", "--list"], timeout: 50)
+        #expect(listed.status == 0, "\(listed.output)")
+        #expect(listed.output.split(separator: "\n").map(String.init) == FuzzTarget.allCases.map(\.rawValue).sorted())
+    }
+
     @Test(arguments: FuzzTarget.allCases)
     func corpusKeepsTheInvariants(_ target: FuzzTarget) throws {
         for url in Self.inputs(target) {

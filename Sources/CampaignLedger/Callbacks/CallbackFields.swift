@@ -32,17 +32,12 @@ enum CallbackFields {
 
     /// Correlation from separate, already decoded parts (Twilio's query parameters).
     static func correlation(campaign: String?, contact: String?, attempt: String?) -> Correlation? {
-        guard let campaign, let contact, isID(campaign), isID(contact) else { return nil }
+        guard let campaign, let contact, EventField.campaign.accepts(campaign), EventField.contact.accepts(contact) else { return nil }
         guard let attempt else { return Correlation(campaign: campaign, contact: contact) }
         guard attempt.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), attempt.utf8.count <= 7, let n = Int(attempt),
             (1...1_000_000).contains(n)
         else { return nil }
         return Correlation(campaign: campaign, contact: contact, attempt: n)
-    }
-
-    /// A campaign or contact id as interchange.md §1 accepts it: 1–128 UTF-8 bytes, no controls.
-    private static func isID(_ s: String) -> Bool {
-        (1...128).contains(s.utf8.count) && !s.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 
     /// A time text accepted as is when the ledger's parser accepts it.

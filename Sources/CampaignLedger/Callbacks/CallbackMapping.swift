@@ -48,7 +48,7 @@ public struct CallbackMapping: Sendable, Hashable {
 
     /// The problem text of a value no row matches (the status is parked with it).
     func unknown(_ value: String) -> String {
-        "unknown \(provider.rawValue) \(valueName) '\(value)': parked; map it in docs/callbacks.md's table or drop it"
+        "unknown \(provider.rawValue) \(valueName) \(Echo.quoted(value)): parked; map it in docs/callbacks.md's table or drop it"
     }
 
     /// The table of `provider`.

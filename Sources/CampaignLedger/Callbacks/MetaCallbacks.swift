@@ -44,7 +44,7 @@ enum MetaCallbacks {
         let payload = try ProviderCallbacks.decode(
             Payload.self, body, .meta, expected: #"a WhatsApp webhook ({"object":"whatsapp_business_account","entry":[…]})"#)
         guard payload.object == "whatsapp_business_account" else {
-            throw .malformed("meta callback for object '\(payload.object)': only whatsapp_business_account webhooks are taken")
+            throw .malformed("meta callback for object \(Echo.quoted(payload.object)): only whatsapp_business_account webhooks are taken")
         }
         let mapping = CallbackMapping.meta
         var out: [ProviderStatus] = []

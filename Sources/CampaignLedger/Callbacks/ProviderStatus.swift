@@ -40,9 +40,7 @@ public struct ProviderStatus: Sendable, Hashable {
     /// control characters, interchange.md §1); nil otherwise. Only such an id is looked up in
     /// the index or parked under: no event could ever record another.
     public var recordableRef: String? {
-        guard let id = messageID, (1...256).contains(id.utf8.count),
-            !id.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
-        else { return nil }
+        guard let id = messageID, EventField.providerRef.accepts(id) else { return nil }
         return id
     }
     /// From the payload's correlation data, when present and well-formed.

@@ -78,4 +78,25 @@ enum EventField: Int, CaseIterable {
         (.providerRef, 1, 256, true), (.code, 1, 256, true),
         (.actor, 0, 4096, false), (.name, 0, 4096, false), (.reason, 0, 4096, false),
     ]
+
+    /// Whether the import takes `text` as a value of this string field (its byte limits, and no
+    /// control character where those are forbidden). The callback adapters hold correlation
+    /// data and message ids to it, so what they pass on is never refused for its form.
+    func accepts(_ text: String) -> Bool {
+        guard let limit = Self.stringLimits.first(where: { $0.field == self }) else { return true }
+        return (limit.min...limit.max).contains(text.utf8.count) && !(limit.noControl && Self.hasControl(text))
+    }
+
+    /// Unicode category Cc: U+0000–U+001F and U+007F–U+009F (in UTF-8: C2 80 … C2 9F).
+    static func hasControl(_ s: String) -> Bool {
+        var text = s
+        return text.withUTF8 { utf8 in
+            var previous: UInt8 = 0
+            for b in utf8 {
+                if b < 0x20 || b == 0x7F || (previous == 0xC2 && b >= 0x80 && b <= 0x9F) { return true }
+                previous = b
+            }
+            return false
+        }
+    }
 }

@@ -151,7 +151,7 @@ private struct Line {
             ? JSONString.decode(raw).withUnsafeBytes { Line.types.value(named: $0) } : Line.types.value(named: raw)
         guard let type = found else {
             let decoded = m.valueHasEscape ? JSONString.decode(raw) : Array(raw)
-            throw InputError(field: "type", message: "unknown event type \"\(String(decoding: decoded, as: UTF8.self))\"")
+            throw InputError(field: "type", message: "unknown event type \(Echo.json(String(decoding: decoded, as: UTF8.self)))")
         }
         return type
     }
@@ -190,24 +190,11 @@ private struct Line {
                     ? "must be \(limit.min) to \(limit.max) bytes, is \(size)"
                     : "must be at most \(limit.max) bytes, is \(size)")
             }
-            if limit.noControl && Line.hasControl(s) {
+            if limit.noControl && EventField.hasControl(s) {
                 throw InputError(field: limit.field.name, message: "contains a control character")
             }
         }
         return strings
-    }
-
-    /// Unicode category Cc: U+0000–U+001F and U+007F–U+009F (in UTF-8: C2 80 … C2 9F).
-    static func hasControl(_ s: String) -> Bool {
-        var text = s
-        return text.withUTF8 { utf8 in
-            var previous: UInt8 = 0
-            for b in utf8 {
-                if b < 0x20 || b == 0x7F || (previous == 0xC2 && b >= 0x80 && b <= 0x9F) { return true }
-                previous = b
-            }
-            return false
-        }
     }
 
     func instant(_ text: String, field: String) throws(InputError) -> Int64 {
@@ -284,7 +271,7 @@ private struct Line {
 
     func channel(_ s: String) throws(InputError) -> Channel {
         guard let c = Channel.allCases.first(where: { $0.rawValue.utf8.elementsEqual(s.utf8) }) else {
-            throw InputError(field: "channel", message: "unknown channel \"\(s)\"; use whatsapp, sms or telephone")
+            throw InputError(field: "channel", message: "unknown channel \(Echo.json(s)); use whatsapp, sms or telephone")
         }
         return c
     }
@@ -295,7 +282,7 @@ private struct Line {
     func status(_ s: String) throws(InputError) -> ContactState {
         var text = s
         guard let state = text.withUTF8({ Line.states.value(named: UnsafeRawBufferPointer($0)) }) else {
-            throw InputError(field: "status", message: "unknown status \"\(s)\"")
+            throw InputError(field: "status", message: "unknown status \(Echo.json(s))")
         }
         switch state {
         case .initial, .invalidRecord, .removed:

@@ -275,7 +275,7 @@ private struct Reader {
         let count = keys.count - first
         if count < 16 {
             for k in first..<keys.count where sameKey(keys[k], span) {
-                throw fail("repeated key \"\(keyText(span))\"")
+                throw fail("repeated key \(Echo.json(keyText(span)))")
             }
         } else {
             if frames[f].keySet == nil {
@@ -284,7 +284,7 @@ private struct Reader {
                 frames[f].keySet = set
             }
             guard frames[f].keySet!.insert(decodedKey(span)).inserted else {
-                throw fail("repeated key \"\(keyText(span))\"")
+                throw fail("repeated key \(Echo.json(keyText(span)))")
             }
         }
         keys.append(span)

@@ -31,7 +31,9 @@ import Testing
     }
 
     @Test(arguments: ["cmp=7f3a;cc=000123;att=1", "c1", "c1/k1/1/x", "/k1/1", "c1//1", "c1/k1/0", "c1/k1/1000001", "c1/k1/x",
-                      "c1/k1/", "c1/k1/+1", "c%zz/k1/1", "c1/k%01/1", "c1/k1/01x"])
+                      "c1/k1/", "c1/k1/+1", "c%zz/k1/1", "c1/k%01/1", "c1/k1/01x",
+                      // C1 control characters, which the ledger refuses in ids too (U+0085, U+009F).
+                      "c1/k%C2%85/1", "c%C2%9F/k1"])
     func malformedCorrelationIsNone(data: String) throws {
         #expect(try correlation(data) == nil)
     }

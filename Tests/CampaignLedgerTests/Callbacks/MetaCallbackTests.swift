@@ -125,6 +125,14 @@ func metaStatus(id: String = "wamid.HBgMNDIwNjAxMjM0NTY3FQIAERgSQ0FNUEFJR05fMDAx
         #expect(error?.httpStatus == 400)
     }
 
+    /// The object a refusal repeats is shown on one line: quoted when plain, else as JSON.
+    @Test func anUnknownObjectIsShownOnOneLine() {
+        #expect(outcome(.meta, Signed.meta(#"{"object":"page","entry":[]}"#)).error
+            == .malformed("meta callback for object 'page': only whatsapp_business_account webhooks are taken"))
+        #expect(outcome(.meta, Signed.meta(#"{"object":"pa\nge","entry":[]}"#)).error
+            == .malformed(#"meta callback for object "pa\u000age": only whatsapp_business_account webhooks are taken"#))
+    }
+
     @Test func anUnconfiguredProviderIsNotConfigured() {
         let error = outcome(.meta, Signed.meta(metaStatuses([])), settings: CallbackSettings(vonage: .init(signatureSecret: "x"))).error
         #expect(error == .notConfigured(.meta))

@@ -61,7 +61,7 @@ import Testing
     /// A message id no event could record (over 256 bytes, or with a control character) is
     /// neither looked up nor parked under its id; with or without correlation it is parked,
     /// the request goes on (found by hostile input: a 1 MiB id once crashed the parked key).
-    @Test(arguments: [String(repeating: "w", count: 257), String(repeating: "w", count: 1 << 20), "wamid.\u{1}x"])
+    @Test(arguments: [String(repeating: "w", count: 257), String(repeating: "w", count: 1 << 20), "wamid.\u{1}x", "wamid.\u{85}x"])
     func aMessageIDNoEventCouldRecordIsParked(_ id: String) throws {
         let ledger = try startedLedger()
         let correlated = Correlation(campaign: "spring", contact: "c1", attempt: 1)

@@ -66,6 +66,25 @@ func twilioForm(status: String, sid: String = "SM5c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5
         #expect(outcome(.twilio, bad).value?.first?.correlation == nil)
     }
 
+    /// Correlation parameters the ledger would refuse as ids (a C1 control character, U+008C) are
+    /// ignored like any other malformed correlation: the status is tied by its message id (found
+    /// by fuzzing: the adapter passed the campaign on and the ledger refused its event).
+    @Test func correlationWithAControlCharacterIsIgnored() throws {
+        let request = Signed.twilio(twilioForm(status: "delivered"), query: "?campaign=sp%C2%8Cring&contact=c1&attempt=1")
+        let s = try #require(outcome(.twilio, request).value?.first)
+        #expect(s.correlation == nil)
+        #expect(s.problem == nil)
+        #expect(s.recordableRef == "SM5c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f")
+        let plain = Signed.twilio(twilioForm(status: "delivered"), query: "?campaign=sp%C3%A9ring&contact=c1&attempt=1")
+        #expect(outcome(.twilio, plain).value?.first?.correlation == Correlation(campaign: "spéring", contact: "c1", attempt: 1))
+    }
+
+    /// An unknown status with a line break is shown as a JSON string in the problem (one line).
+    @Test func anUnknownStatusIsShownOnOneLine() throws {
+        let s = try #require(outcome(.twilio, Signed.twilio(twilioForm(status: "can\nceled"))).value?.first)
+        #expect(s.problem?.hasPrefix(#"unknown twilio status "can\u000aceled": parked;"#) == true, "\(s.problem ?? "")")
+    }
+
     /// Twilio's own example (twilio-python's request validator test): auth token `12345`, this
     /// URL and these parameters sign as `RSOYDt4T1cUTdK1PDd93/VVr8B8=`. The form is no status
     /// callback, so a request that passes the check is then refused as malformed, not as

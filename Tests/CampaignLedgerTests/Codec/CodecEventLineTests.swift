@@ -132,6 +132,37 @@ private func nested(_ depth: Int) -> String {
         }
     }
 
+    /// Input a refusal repeats (an unknown type, status or channel, a repeated key) is shown as a
+    /// JSON string, so `FILE:LINE: field: message` stays one line (found by fuzzing: an unknown
+    /// type with an escaped line break was echoed raw).
+    @Test func echoedInputKeepsTheMessageOnOneLine() {
+        let at = #""at":"2026-11-20T09:30:02Z""#
+        #expect(throws: InputError(field: "type", message: #"unknown event type "con0tact.remo\u000ave""#)) {
+            try parse(#"{"type":"con0tact.remo\nve","campaign":"c1",\#(at)}"#)
+        }
+        #expect(throws: InputError(field: "type", message: #"unknown event type "a\u0085b\u2028c""#)) {
+            try parse(#"{"type":"a\u0085b\u2028c","campaign":"c1",\#(at)}"#)
+        }
+        #expect(throws: InputError(field: "status", message: #"unknown status "sent\u000d\u000a""#)) {
+            try parse(status(status: #""sent\r\n""#))
+        }
+        #expect(throws: InputError(field: "channel", message: #"unknown channel "sms\u0000"; use whatsapp, sms or telephone"#)) {
+            try parse(#"{"type":"campaign.created","campaign":"c1",\#(at),"channel":"sms\u0000"}"#)
+        }
+        do {
+            _ = try parse(#"{"a\nb":1,"a\u000ab":2}"#)
+            Issue.record("a repeated key was accepted")
+        } catch {
+            #expect(error.field == "line")
+            #expect(error.message.hasPrefix(#"not JSON (repeated key "a\u000ab" at byte "#), "\(error)")
+            #expect(!error.description.contains("\n"), "\(error)")
+        }
+        // Plain text reads as before.
+        #expect(throws: InputError(field: "status", message: #"unknown status "shipped""#)) {
+            try parse(status(status: #""shipped""#))
+        }
+    }
+
     @Test func messagesSayWhatAndWhy() {
         #expect(throws: InputError(field: "contact", message: "null (required for contact.status)")) {
             try parse(#"{"type":"contact.status","campaign":"c1","at":"2026-11-20T09:30:02Z","contact":null,"status":"sent"}"#)

@@ -100,6 +100,9 @@ enum CallbackTarget {
             guard case .malformed(let message) = error, !message.isEmpty else {
                 throw FuzzViolation("a \(provider.rawValue) payload signed with the secret was refused as \(error.httpStatus): \(error)")
             }
+            guard readsAsOneLine(message) else {
+                throw FuzzViolation("a \(provider.rawValue) refusal of several lines: \(excerpt(message))")
+            }
             return
         }
         if mustBeMalformed { throw FuzzViolation("a \(provider.rawValue) body that is not a form gave statuses") }
@@ -119,6 +122,9 @@ enum CallbackTarget {
             if let problem = status.problem {
                 guard !problem.isEmpty, status.status == nil || status.messageID == nil || status.recordableRef == nil else {
                     throw FuzzViolation("a status parked without a reason, or with one though it maps and can be tied")
+                }
+                guard readsAsOneLine(problem) else {
+                    throw FuzzViolation("a \(provider.rawValue) problem of several lines: \(excerpt(problem))")
                 }
                 continue
             }

@@ -38,9 +38,15 @@ package struct FuzzViolation: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// A text that reads as one line of output: no line breaks.
+/// A text that is one line of JSON Lines: no line feed or carriage return.
 func isOneLine(_ text: String) -> Bool {
     !text.utf8.contains { $0 == 0x0A || $0 == 0x0D }
+}
+
+/// A message that reads as one line in a terminal or a log: no control character (C0, DEL, C1:
+/// U+0085 is a line break too) and no Unicode line or paragraph separator.
+func readsAsOneLine(_ text: String) -> Bool {
+    !text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x2028 || $0.value == 0x2029 }
 }
 
 /// At most `max` characters of `text`, for a violation's message.

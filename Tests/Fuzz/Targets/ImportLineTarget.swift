@@ -33,7 +33,7 @@ enum ImportLineTarget {
         guard !error.message.isEmpty, !shown.isEmpty, error.description.hasSuffix(": " + error.message) else {
             throw FuzzViolation("refused without a field or a message: \(error)")
         }
-        guard isOneLine(error.description) else {
+        guard readsAsOneLine(error.description) else {
             throw FuzzViolation("refused with an error of several lines: \(excerpt(error.description))")
         }
     }
