@@ -183,6 +183,8 @@ let package = Package(
                 "CampaignLedger",
                 // A generated campaign history, turned into provider webhooks.
                 "CampaignLedgerDemo",
+                // The route table, held to the OpenAPI document and the authorization matrix.
+                "LedgerServer",
                 // Signs the provider webhooks the tests post, independently of the server's code.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

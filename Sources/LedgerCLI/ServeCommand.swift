@@ -11,7 +11,7 @@ struct ServeCommand: ParsableCommand {
         discussion: """
             Prints `listening on http://HOST:PORT` when ready (with --listen HOST:0, the port \
             the system chose). SIGTERM or SIGINT stops accepting, finishes the requests in \
-            flight and exits 0; SIGHUP re-reads --tokens. Only loopback addresses may be \
+            flight and exits 0; SIGHUP re-reads --tokens and --providers. Only loopback addresses may be \
             served without --tokens. With --providers, provider webhooks are taken at \
             POST /v1/callbacks/{meta,twilio,infobip,vonage} (docs/callbacks.md). See docs/server.md.
 
@@ -31,6 +31,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("header-timeout"), help: ArgumentHelp(
         "Seconds a client may take to send a request's headers (default 15).", valueName: "seconds"))
     var headerTimeout: Double = 15
+    @Option(name: .customLong("body-timeout"), help: ArgumentHelp(
+        "Seconds a client may take to send a request's body after its headers (default 120).", valueName: "seconds"))
+    var bodyTimeout: Double = 120
     @Option(name: .customLong("idle-timeout"), help: ArgumentHelp(
         "Seconds a connection may stay silent (default 60).", valueName: "seconds"))
     var idleTimeout: Int = 60
@@ -41,6 +44,7 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:8480 or [::1]:8480")
         }
         if !(headerTimeout > 0) { throw ValidationError("--header-timeout must be positive") }
+        if !(bodyTimeout > 0) { throw ValidationError("--body-timeout must be positive") }
         if idleTimeout < 1 { throw ValidationError("--idle-timeout must be at least 1") }
     }
 
@@ -48,7 +52,8 @@ struct ServeCommand: ParsableCommand {
         try CampaignLedgerCLI.run {
             let options = LedgerServer.Options(
                 listen: ListenAddress(parsing: listen)!, tokensPath: tokens, providersPath: providers,
-                headerTimeout: .milliseconds(Int64(headerTimeout * 1000)), idleTimeout: .seconds(idleTimeout))
+                headerTimeout: .milliseconds(Int64(headerTimeout * 1000)), bodyTimeout: .milliseconds(Int64(bodyTimeout * 1000)),
+                idleTimeout: .seconds(idleTimeout))
             try LedgerServer.validate(options)
             // Before the ledger opens: its counters are created then.
             let registry = LedgerServer.bootstrapMetrics()

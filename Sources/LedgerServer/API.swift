@@ -20,8 +20,8 @@ struct API: Sendable {
     let registry: PrometheusCollectorRegistry?
     /// Serving loopback only: `/metrics` needs no token then.
     let loopback: Bool
-    /// The providers whose callbacks are taken (`--providers FILE`); nil: none.
-    let providers: CallbackSettings?
+    /// The providers whose callbacks are taken (`--providers FILE`, re-read on SIGHUP).
+    let providers: ProviderSettings
     let notifier = AppendNotifier()
     let rebuilds = RebuildRunner()
 
@@ -164,7 +164,9 @@ struct API: Sendable {
         let buffer = try await request.collectBody(upTo: Limits.maxBodyBytes)
         let jsonLines = request.headers[.contentType].map(isJSONLines) ?? false
         let bytes = Array(buffer.readableBytesView)
-        let batch = try await blocking { try EventBatch(body: bytes, jsonLines: jsonLines) }
+        let batch = bytes.count <= Limits.inlineParseBytes
+            ? try EventBatch(body: bytes, jsonLines: jsonLines)
+            : try await blocking { try EventBatch(body: bytes, jsonLines: jsonLines) }
         let outcomes = try await ledger.append(batch.events, expecting: batch.expectations)
         notifier.notify()
         return json(.object([("outcomes", .array(outcomes.map(\.json)))]))
@@ -238,9 +240,18 @@ struct API: Sendable {
         return nil
     }
 
+    /// The media type before any parameters, spaces and tabs trimmed, in any case. Plain
+    /// Swift, not Foundation's `trimmingCharacters`, which cost 3.5 % of the server's CPU in
+    /// single-event posts (this runs for every `POST /v1/events`).
     private func isJSONLines(_ contentType: String) -> Bool {
-        let type = contentType.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
-        return type == "application/x-ndjson" || type == "application/jsonl" || type == "application/jsonlines"
+        func isSpace(_ c: Character) -> Bool { c == " " || c == "\t" }
+        var type = contentType.prefix { $0 != ";" }
+        while let c = type.first, isSpace(c) { type = type.dropFirst() }
+        while let c = type.last, isSpace(c) { type = type.dropLast() }
+        switch type.lowercased() {
+        case "application/x-ndjson", "application/jsonl", "application/jsonlines": return true
+        default: return false
+        }
     }
 }
 
@@ -295,9 +306,10 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         var status = "error"
         defer {
-            let ms = (ContinuousClock.now - start) / .milliseconds(1)
-            context.logger.info(
-                "\(request.method) \(request.uri.path) \(status) \(String(format: "%.1f", ms)) ms")
+            // Tenths of a millisecond by integer arithmetic: Foundation's String(format:) showed
+            // in the profile of single-event posts.
+            let tenths = Int(((ContinuousClock.now - start) / .microseconds(100)).rounded())
+            context.logger.info("\(request.method) \(request.uri.path) \(status) \(tenths / 10).\(tenths % 10) ms")
         }
         let response = try await next(request, context)
         status = String(response.status.code)

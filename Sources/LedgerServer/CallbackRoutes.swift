@@ -2,6 +2,7 @@ import CampaignLedger
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// Provider callbacks (http.md §3): `POST /v1/callbacks/{provider}` takes a provider's webhook
 /// as it sends it; the parked ones are listed and dropped. The webhook routes take no API token:
@@ -32,8 +33,8 @@ extension API {
             throw APIError.notFound(
                 "no provider \(name): callbacks are taken from \(CallbackProvider.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard let settings = providers, settings.configured.contains(provider) else {
-            throw APIError.notFound("provider \(name) is not configured: add its secret to the --providers file and restart")
+        guard let settings = providers.current, settings.configured.contains(provider) else {
+            throw APIError.notFound("provider \(name) is not configured: add its secret to the --providers file, then SIGHUP or restart")
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > Limits.maxBodyBytes {
             throw APIError.tooLarge
@@ -69,5 +70,26 @@ extension APIError {
         case .unauthenticated: self.init(.unauthorized, "unauthorized", error.description)
         case .malformed: self.init(.badRequest, "bad_request", error.description)
         }
+    }
+}
+
+/// The provider settings of `--providers FILE`, which SIGHUP re-reads (so a secret can be
+/// rotated without a restart: docs/security.md); a file that no longer reads keeps the previous
+/// settings and is logged.
+final class ProviderSettings: Sendable {
+    let path: String?
+    private let settings: Mutex<CallbackSettings?>
+
+    init(path: String?) throws(CallbackSettings.LoadError) {
+        self.path = path
+        settings = Mutex(try path.map { path throws(CallbackSettings.LoadError) in try CallbackSettings.load(path: path) })
+    }
+
+    var current: CallbackSettings? { settings.withLock { $0 } }
+
+    func reload() throws(CallbackSettings.LoadError) {
+        guard let path else { return }
+        let fresh = try CallbackSettings.load(path: path)
+        settings.withLock { $0 = fresh }
     }
 }

@@ -23,6 +23,9 @@ public enum LedgerServer {
         /// Time a connection may take to send a request's headers (from connecting, or from
         /// the end of the previous response); a slower client is disconnected.
         public var headerTimeout: Duration
+        /// Time a request's body may take to arrive after its headers; a slower client is
+        /// disconnected (and nothing of its request is appended).
+        public var bodyTimeout: Duration
         /// Time a connection may stay silent (between requests or within a body).
         public var idleTimeout: Duration
         /// The longest a graceful shutdown may take before the remaining requests are cancelled.
@@ -30,12 +33,13 @@ public enum LedgerServer {
 
         public init(
             listen: ListenAddress, tokensPath: String? = nil, providersPath: String? = nil, headerTimeout: Duration = .seconds(15),
-            idleTimeout: Duration = .seconds(60), shutdownTimeout: Duration = .seconds(30)
+            bodyTimeout: Duration = .seconds(120), idleTimeout: Duration = .seconds(60), shutdownTimeout: Duration = .seconds(30)
         ) {
             self.listen = listen
             self.tokensPath = tokensPath
             self.providersPath = providersPath
             self.headerTimeout = headerTimeout
+            self.bodyTimeout = bodyTimeout
             self.idleTimeout = idleTimeout
             self.shutdownTimeout = shutdownTimeout
         }
@@ -63,10 +67,9 @@ public enum LedgerServer {
         _ = try providers(options)
     }
 
-    /// The provider settings of `--providers FILE`, or nil without the option.
-    static func providers(_ options: Options) throws -> CallbackSettings? {
-        guard let path = options.providersPath else { return nil }
-        do { return try CallbackSettings.load(path: path) } catch { throw LedgerError.usage("\(error)") }
+    /// The provider settings of `--providers FILE` (none configured without the option).
+    static func providers(_ options: Options) throws -> ProviderSettings {
+        do { return try ProviderSettings(path: options.providersPath) } catch { throw LedgerError.usage("\(error)") }
     }
 
     /// Serves `ledger` until SIGTERM or SIGINT, then stops accepting, finishes the requests in
@@ -78,17 +81,22 @@ public enum LedgerServer {
         try validate(options)
         let authorizer: Authorizer
         do { authorizer = try Authorizer(path: options.tokensPath) } catch { throw LedgerError.usage(error.message) }
+        let providers = try providers(options)
         let api = API(
             ledger: ledger, authorizer: authorizer, registry: registry, loopback: options.listen.isLoopback,
-            providers: try providers(options))
+            providers: providers)
         let router = api.router()
-        let headerTimeout = TimeAmount.nanoseconds(Int64(options.headerTimeout.components.seconds) * 1_000_000_000
-            + options.headerTimeout.components.attoseconds / 1_000_000_000)
+        func amount(_ d: Duration) -> TimeAmount {
+            .nanoseconds(Int64(d.components.seconds) * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+        }
+        let (headerTimeout, bodyTimeout) = (amount(options.headerTimeout), amount(options.bodyTimeout))
         let idle = TimeAmount.seconds(options.idleTimeout.components.seconds)
         let app = Application(
             router: router,
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [RequestHeadTimeoutHandler(timeout: headerTimeout)],
+                additionalChannelHandlers: [
+                    RequestTimeoutHandler(headerTimeout: headerTimeout, bodyTimeout: bodyTimeout)
+                ],
                 idleTimeout: idle)),
             configuration: .init(address: .hostname(options.listen.host, port: options.listen.port), serverName: nil),
             onServerRunning: { channel in
@@ -99,7 +107,7 @@ public enum LedgerServer {
             },
             logger: logger
         )
-        let reloader = TokenReloader(authorizer: authorizer, logger: logger)
+        let reloader = ConfigurationReloader(authorizer: authorizer, providers: providers, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: reloader)],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -107,6 +115,20 @@ public enum LedgerServer {
         ).withShutdownTimeout(options.shutdownTimeout))
         try await group.run()
         logger.info("stopped: every acknowledged append is on disk")
+    }
+
+    /// Every route the server answers, as `METHOD /path` with parameters as `{name}` (the
+    /// OpenAPI document's spelling): a test holds the document and the authorization matrix
+    /// to exactly these, so no route can be added without both.
+    public static func routes(ledger: Ledger) throws -> [String] {
+        let api = API(
+            ledger: ledger, authorizer: try Authorizer(path: nil), registry: nil, loopback: true, providers: try ProviderSettings(path: nil))
+        return api.router().routes.map { route in
+            let path = route.path.description.split(separator: "/", omittingEmptySubsequences: false).map { part in
+                part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+            }.joined(separator: "/")
+            return "\(route.method.rawValue) \(path.hasPrefix("/") ? path : "/" + path)"
+        }.sorted()
     }
 
     /// `run` for a synchronous caller (the `ledger` command): blocks until the server stops.
@@ -140,23 +162,36 @@ extension ServiceGroupConfiguration {
 }
 
 /// Re-reads the tokens file on SIGHUP; a file that no longer reads keeps the tokens in force.
-struct TokenReloader: Service {
+/// SIGHUP re-reads the tokens (`--tokens`) and the provider secrets (`--providers`); a file that
+/// no longer reads keeps what was in force and is logged.
+struct ConfigurationReloader: Service {
     let authorizer: Authorizer
+    let providers: ProviderSettings
     let logger: Logger
 
     func run() async throws {
-        guard let path = authorizer.path else {
+        guard authorizer.path != nil || providers.path != nil else {
             try? await gracefulShutdown()
             return
         }
         let signals = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in signals {
-                do throws(TokenFileError) {
-                    try authorizer.reload()
-                    logger.info("reloaded the tokens", metadata: ["file": "\(path)"])
-                } catch {
-                    logger.error("kept the previous tokens: \(error.message)")
+                if let path = authorizer.path {
+                    do throws(TokenFileError) {
+                        try authorizer.reload()
+                        logger.info("reloaded the tokens", metadata: ["file": "\(path)"])
+                    } catch {
+                        logger.error("kept the previous tokens: \(error.message)")
+                    }
+                }
+                if let path = providers.path {
+                    do throws(CallbackSettings.LoadError) {
+                        try providers.reload()
+                        logger.info("reloaded the provider secrets", metadata: ["file": "\(path)"])
+                    } catch {
+                        logger.error("kept the previous provider secrets: \(error.message)")
+                    }
                 }
             }
         }

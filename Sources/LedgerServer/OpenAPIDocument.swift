@@ -777,6 +777,302 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/v1/callbacks/meta": {
+      "post": {
+        "summary": "A WhatsApp Cloud API webhook (Meta, or 360dialog forwarding it) as Meta sends it",
+        "operationId": "metaCallback",
+        "x-scope": "provider",
+        "description": "Every `entry[].changes[].value.statuses[]` item, and every inbound `messages[]` item whose `context.id` names a message (→ `responded`). Each status becomes a `contact.status` event of the contact named by the correlation data (`CAMPAIGN/CONTACT/ATTEMPT`) or by the `providerRef` index, or is parked until an event records its message id (docs/callbacks.md). Answered 200 once the events or parked callbacks are on disk. Takes no API token: the provider's signature or token is the authentication. 404 unless the --providers file has a section for this provider.",
+        "security": [],
+        "parameters": [
+          {
+            "name": "X-Hub-Signature-256",
+            "in": "header",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "`sha256=` and the hex HMAC-SHA256 of the raw body keyed with the app secret (`meta.appSecret`)"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/MetaWebhook"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "$ref": "#/components/responses/CallbackAnswer"
+          },
+          "400": {
+            "$ref": "#/components/responses/CallbackMalformed"
+          },
+          "401": {
+            "$ref": "#/components/responses/CallbackUnauthenticated"
+          },
+          "404": {
+            "$ref": "#/components/responses/CallbackNotConfigured"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/callbacks/twilio": {
+      "post": {
+        "summary": "A Twilio Messaging StatusCallback as Twilio posts it",
+        "operationId": "twilioCallback",
+        "x-scope": "provider",
+        "description": "One status per request (`MessageSid`, `MessageStatus`, `ErrorCode`, `RawDlrDoneDate`). Each status becomes a `contact.status` event of the contact named by the correlation data (`CAMPAIGN/CONTACT/ATTEMPT`) or by the `providerRef` index, or is parked until an event records its message id (docs/callbacks.md). Answered 200 once the events or parked callbacks are on disk. Takes no API token: the provider's signature or token is the authentication. 404 unless the --providers file has a section for this provider.",
+        "security": [],
+        "parameters": [
+          {
+            "name": "X-Twilio-Signature",
+            "in": "header",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "base64 HMAC-SHA1, keyed with the auth token (`twilio.authToken`), of the URL Twilio called (`twilio.publicBaseUrl` + path and query, else the request's own URL) followed by the POST parameters sorted by name, each name immediately followed by its value"
+          },
+          {
+            "name": "campaign",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            },
+            "description": "correlation data put on the StatusCallback URL by the sender: the campaign"
+          },
+          {
+            "name": "contact",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            },
+            "description": "correlation data: the contact (with `campaign`)"
+          },
+          {
+            "name": "attempt",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            },
+            "description": "correlation data: the attempt, 1–1000000 (optional)"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/x-www-form-urlencoded": {
+              "schema": {
+                "$ref": "#/components/schemas/TwilioStatusCallback"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "$ref": "#/components/responses/CallbackAnswer"
+          },
+          "400": {
+            "$ref": "#/components/responses/CallbackMalformed"
+          },
+          "401": {
+            "$ref": "#/components/responses/CallbackUnauthenticated"
+          },
+          "404": {
+            "$ref": "#/components/responses/CallbackNotConfigured"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/callbacks/infobip": {
+      "post": {
+        "summary": "Infobip delivery reports and seen reports as Infobip sends them",
+        "operationId": "infobipCallback",
+        "x-scope": "provider",
+        "description": "Every item of `results[]`: a delivery report mapped by its status group, or a seen report (`seenAt`, → `read`). Each status becomes a `contact.status` event of the contact named by the correlation data (`CAMPAIGN/CONTACT/ATTEMPT`) or by the `providerRef` index, or is parked until an event records its message id (docs/callbacks.md). Answered 200 once the events or parked callbacks are on disk. Takes no API token: the provider's signature or token is the authentication. 404 unless the --providers file has a section for this provider.",
+        "security": [
+          {
+            "infobipBearer": []
+          },
+          {
+            "infobipBasic": []
+          }
+        ],
+        "parameters": [],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/InfobipReport"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "$ref": "#/components/responses/CallbackAnswer"
+          },
+          "400": {
+            "$ref": "#/components/responses/CallbackMalformed"
+          },
+          "401": {
+            "$ref": "#/components/responses/CallbackUnauthenticated"
+          },
+          "404": {
+            "$ref": "#/components/responses/CallbackNotConfigured"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/callbacks/vonage": {
+      "post": {
+        "summary": "A Vonage Messages API message status webhook as Vonage sends it",
+        "operationId": "vonageCallback",
+        "x-scope": "provider",
+        "description": "One status per request (`message_uuid`, `status`, `timestamp`, `client_ref`, `error`). Each status becomes a `contact.status` event of the contact named by the correlation data (`CAMPAIGN/CONTACT/ATTEMPT`) or by the `providerRef` index, or is parked until an event records its message id (docs/callbacks.md). Answered 200 once the events or parked callbacks are on disk. Takes no API token: the provider's signature or token is the authentication. 404 unless the --providers file has a section for this provider.",
+        "security": [
+          {
+            "vonageJwt": []
+          }
+        ],
+        "parameters": [],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/VonageStatus"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "$ref": "#/components/responses/CallbackAnswer"
+          },
+          "400": {
+            "$ref": "#/components/responses/CallbackMalformed"
+          },
+          "401": {
+            "$ref": "#/components/responses/CallbackUnauthenticated"
+          },
+          "404": {
+            "$ref": "#/components/responses/CallbackNotConfigured"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/callbacks/parked": {
+      "get": {
+        "summary": "The parked callbacks (as `callbacks parked --json`)",
+        "operationId": "parkedCallbacks",
+        "description": "Callbacks received but not appended yet: no event records their message id and they carried no correlation data (applied in the transaction of the event that records it), or their status cannot be mapped or was rejected (`parkedBecause`). Ordered by message id.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/ParkedCallback"
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "read"
+      },
+      "delete": {
+        "summary": "Drop the parked callbacks received more than an age ago (as `callbacks drop --older-than AGE --json`)",
+        "operationId": "dropParkedCallbacks",
+        "description": "The only way parked callbacks expire.",
+        "parameters": [
+          {
+            "name": "olderThan",
+            "in": "query",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+[smhdw]$"
+            },
+            "description": "an age: a whole number and a unit, s, m, h, d (24 h) or w, e.g. `7d`, `36h`; `0s` drops every parked callback"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "How many were dropped",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Dropped"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        },
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "admin"
+      }
+    },
     "/healthz": {
       "get": {
         "summary": "Liveness",
@@ -836,6 +1132,7 @@ enum OpenAPIDocument {
             "bearer": []
           }
         ],
+        "x-scope": "read",
         "responses": {
           "200": {
             "description": "Prometheus text format",
@@ -1629,8 +1926,14 @@ enum OpenAPIDocument {
               "marks": {
                 "type": "array",
                 "items": {
-                  "type": "string"
-                }
+                  "type": "string",
+                  "enum": [
+                    "late",
+                    "after_end",
+                    "parked"
+                  ]
+                },
+                "description": "`late`: its `at` is before that of a report appended earlier; `after_end`: after the campaign ended; `parked`: a provider callback that waited in the parked table (`meta.parkedAt`)"
               }
             }
           }
@@ -1726,6 +2029,414 @@ enum OpenAPIDocument {
             "type": "string"
           }
         }
+      },
+      "CallbackOutcome": {
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/AppendOutcome"
+          },
+          {
+            "type": "object",
+            "required": [
+              "outcome",
+              "id",
+              "reason"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "outcome": {
+                "type": "string",
+                "enum": [
+                  "parked"
+                ]
+              },
+              "id": {
+                "type": "string",
+                "description": "the event id the status will get"
+              },
+              "reason": {
+                "type": "string",
+                "description": "why it waits, in words"
+              }
+            }
+          }
+        ],
+        "description": "What became of one status of the request: appended or a duplicate (a retried webhook) with the event's position, or parked with the reason."
+      },
+      "CallbackAnswer": {
+        "type": "object",
+        "required": [
+          "outcomes"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "outcomes": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/CallbackOutcome"
+            },
+            "description": "one per status of the request, in its order"
+          }
+        }
+      },
+      "ParkedCallback": {
+        "type": "object",
+        "required": [
+          "id",
+          "provider",
+          "messageId",
+          "campaign",
+          "contact",
+          "attempt",
+          "status",
+          "providerStatus",
+          "code",
+          "reason",
+          "at",
+          "receivedAt",
+          "bodySha256",
+          "problem",
+          "parkedBecause"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "the event id it will get"
+          },
+          "provider": {
+            "type": "string",
+            "enum": [
+              "meta",
+              "twilio",
+              "infobip",
+              "vonage"
+            ]
+          },
+          "messageId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "the provider's message id (the event's providerRef)"
+          },
+          "campaign": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "from its correlation data, when it had any"
+          },
+          "contact": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "from its correlation data, when it had any"
+          },
+          "attempt": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1
+          },
+          "status": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "the ledger's status; null when the provider's cannot be mapped"
+          },
+          "providerStatus": {
+            "type": "string",
+            "description": "the provider's own status string"
+          },
+          "code": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "the provider's error code"
+          },
+          "reason": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "the provider's error text"
+          },
+          "at": {
+            "type": "string",
+            "description": "RFC 3339: the provider's time, else when it was received"
+          },
+          "receivedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "bodySha256": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "SHA-256 of the raw request body"
+          },
+          "problem": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "why it cannot be mapped (an unknown status, no message id)"
+          },
+          "parkedBecause": {
+            "type": "string",
+            "description": "why it waits"
+          }
+        }
+      },
+      "Dropped": {
+        "type": "object",
+        "required": [
+          "dropped"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "dropped": {
+            "type": "integer",
+            "minimum": 0
+          }
+        }
+      },
+      "MetaWebhook": {
+        "type": "object",
+        "required": [
+          "object",
+          "entry"
+        ],
+        "description": "A WhatsApp Business Account webhook (Meta's `messages` field). Described loosely: the provider's payload is taken unchanged and fields not listed are ignored.",
+        "properties": {
+          "object": {
+            "type": "string",
+            "description": "`whatsapp_business_account`; any other object is answered 400"
+          },
+          "entry": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "id": {
+                  "type": "string"
+                },
+                "changes": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "properties": {
+                      "field": {
+                        "type": "string"
+                      },
+                      "value": {
+                        "type": "object",
+                        "properties": {
+                          "statuses": {
+                            "type": "array",
+                            "items": {
+                              "type": "object",
+                              "properties": {
+                                "id": {
+                                  "type": "string",
+                                  "description": "the message id (wamid…)"
+                                },
+                                "status": {
+                                  "type": "string",
+                                  "description": "sent, delivered, read, played, failed"
+                                },
+                                "timestamp": {
+                                  "type": "string",
+                                  "description": "Unix seconds"
+                                },
+                                "recipient_id": {
+                                  "type": "string"
+                                },
+                                "biz_opaque_callback_data": {
+                                  "type": "string",
+                                  "description": "correlation data: CAMPAIGN/CONTACT/ATTEMPT, each part percent-encoded"
+                                },
+                                "errors": {
+                                  "type": "array",
+                                  "items": {
+                                    "type": "object",
+                                    "properties": {
+                                      "code": {
+                                        "type": [
+                                          "integer",
+                                          "string"
+                                        ]
+                                      },
+                                      "title": {
+                                        "type": "string"
+                                      }
+                                    }
+                                  }
+                                }
+                              }
+                            }
+                          },
+                          "messages": {
+                            "type": "array",
+                            "items": {
+                              "type": "object",
+                              "properties": {
+                                "id": {
+                                  "type": "string"
+                                },
+                                "timestamp": {
+                                  "type": "string"
+                                },
+                                "context": {
+                                  "type": "object",
+                                  "properties": {
+                                    "id": {
+                                      "type": "string",
+                                      "description": "the message answered"
+                                    }
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "TwilioStatusCallback": {
+        "type": "object",
+        "description": "Twilio's StatusCallback parameters (Messaging API). Described loosely: the provider's payload is taken unchanged and fields not listed are ignored.",
+        "properties": {
+          "MessageSid": {
+            "type": "string"
+          },
+          "MessageStatus": {
+            "type": "string",
+            "description": "queued, accepted, scheduled, sending, sent, delivered, read, failed, undelivered"
+          },
+          "ErrorCode": {
+            "type": "string"
+          },
+          "ChannelStatusMessage": {
+            "type": "string"
+          },
+          "RawDlrDoneDate": {
+            "type": "string",
+            "description": "YYMMDDhhmm, UTC"
+          },
+          "AccountSid": {
+            "type": "string"
+          },
+          "From": {
+            "type": "string"
+          },
+          "To": {
+            "type": "string"
+          }
+        },
+        "additionalProperties": {
+          "type": "string"
+        }
+      },
+      "InfobipReport": {
+        "type": "object",
+        "required": [
+          "results"
+        ],
+        "description": "Infobip delivery reports or seen reports. Described loosely: the provider's payload is taken unchanged and fields not listed are ignored.",
+        "properties": {
+          "results": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "messageId": {
+                  "type": "string"
+                },
+                "callbackData": {
+                  "type": "string",
+                  "description": "correlation data: CAMPAIGN/CONTACT/ATTEMPT, each part percent-encoded"
+                },
+                "status": {
+                  "type": "object",
+                  "properties": {
+                    "groupName": {
+                      "type": "string",
+                      "description": "PENDING, DELIVERED, REJECTED, UNDELIVERABLE, EXPIRED"
+                    },
+                    "id": {
+                      "type": "integer"
+                    },
+                    "name": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "error": {
+                  "type": "object",
+                  "properties": {
+                    "id": {
+                      "type": "integer"
+                    },
+                    "name": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "doneAt": {
+                  "type": "string"
+                },
+                "seenAt": {
+                  "type": "string",
+                  "description": "a seen report (no status): read"
+                }
+              }
+            }
+          }
+        }
+      },
+      "VonageStatus": {
+        "type": "object",
+        "description": "A Vonage Messages API message status. Described loosely: the provider's payload is taken unchanged and fields not listed are ignored.",
+        "properties": {
+          "message_uuid": {
+            "type": "string"
+          },
+          "status": {
+            "type": "string",
+            "description": "submitted, delivered, read, rejected, undeliverable, failed"
+          },
+          "timestamp": {
+            "type": "string",
+            "description": "RFC 3339"
+          },
+          "client_ref": {
+            "type": "string",
+            "description": "correlation data: CAMPAIGN/CONTACT/ATTEMPT, each part percent-encoded"
+          },
+          "error": {
+            "type": "object",
+            "properties": {
+              "title": {
+                "type": "string",
+                "description": "the error code"
+              },
+              "detail": {
+                "type": "string"
+              }
+            }
+          }
+        }
       }
     },
     "responses": {
@@ -1808,6 +2519,46 @@ enum OpenAPIDocument {
             }
           }
         }
+      },
+      "CallbackAnswer": {
+        "description": "Every status appended, a duplicate, or parked: on disk",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/CallbackAnswer"
+            }
+          }
+        }
+      },
+      "CallbackMalformed": {
+        "description": "The body is not the provider's format at all; nothing was stored",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "CallbackUnauthenticated": {
+        "description": "The signature or token is missing or wrong; nothing was stored",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "CallbackNotConfigured": {
+        "description": "The --providers file has no section for this provider",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
       }
     },
     "securitySchemes": {
@@ -1815,6 +2566,22 @@ enum OpenAPIDocument {
         "type": "http",
         "scheme": "bearer",
         "description": "A token of the --tokens file; not needed when serving loopback without --tokens"
+      },
+      "infobipBearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Infobip callbacks: `Authorization: Bearer TOKEN` with the token of the providers file (`infobip.token`)"
+      },
+      "infobipBasic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "Infobip callbacks: basic auth whose password is `infobip.token` (any user name)"
+      },
+      "vonageJwt": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "Vonage callbacks: a HS256 JWT signed with `vonage.signatureSecret` whose `payload_hash` claim is the hex SHA-256 of the body"
       }
     },
     "parameters": {

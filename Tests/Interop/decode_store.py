@@ -11,7 +11,11 @@ Makes a store with `ledger demo` in SCRATCH_DIR (which must exist and be empty),
   - compares every decoded event with the line `ledger export` wrote for its position (split
     on "\\n" only), field by field;
   - checks `event_ids` (every event has an id) and the `builds` records (the active build is
-    ready; a build made inline has `completed` 0).
+    ready; a build made inline has `completed` 0);
+  - after `ledger callbacks import` of Meta webhooks (one tied by correlation data, one for a
+    message id nobody recorded, one whose id is too long to record), decodes the active build's
+    `b<N>.refs` (every providerRef → the contact and attempt of the first event recording it,
+    from the export) and the `parked` table (keys and JSON against `ledger callbacks parked`).
 
 Exit status: 0 everything matches; 1 a mismatch (printed); 2 the `lmdb` package is missing.
 The Swift test CLIInteropTests runs this with a venv's python that has `lmdb`.
@@ -149,6 +153,29 @@ def meta_text(line):
     return line[start:end]
 
 
+def callbacks_import(ledger, store, scratch):
+    """Meta webhooks into the demo store: one tied to contact c-0002 of the first campaign by
+    correlation data, one for a message id no event records (parked), one whose message id
+    (300 bytes) no event could record (parked, key without it)."""
+    first_campaign = None
+    for line in run(ledger, "export", "--store", store).split(b"\n"):
+        if line and json.loads(line)["type"] == "campaign.created":
+            first_campaign = json.loads(line)["campaign"]
+            break
+    def body(message_id, correlation=None):
+        status = {"id": message_id, "status": "delivered", "timestamp": "1767604300", "recipient_id": "420601234567"}
+        if correlation:
+            status["biz_opaque_callback_data"] = correlation
+        return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
+            {"field": "messages", "value": {"messaging_product": "whatsapp", "statuses": [status]}}]}]})
+    path = scratch + "/meta-webhooks.jsonl"
+    with open(path, "w") as f:
+        f.write(body("wamid.interop-tied", f"{first_campaign}/c-0002") + "\n")
+        f.write(body("wamid.interop-waits") + "\n")
+        f.write(body("w" * 300) + "\n")
+    run(ledger, "callbacks", "import", "--provider", "meta", path, "--store", store)
+
+
 def run(ledger, *args):
     r = subprocess.run([ledger, *args], capture_output=True, timeout=300)
     if r.returncode != 0:
@@ -163,6 +190,7 @@ def main(argv):
     ledger, scratch = argv[1], argv[2]
     store = scratch + "/store"
     run(ledger, "demo", "--store", store, "--campaigns", "3", "--contacts", "25", "--seed", "11")
+    callbacks_import(ledger, store, scratch)
     export = run(ledger, "export", "--store", store)
     verify = json.loads(run(ledger, "verify", "--json", "--store", store))
     # Split on LF only: U+2028 and friends stay raw inside strings.
@@ -174,6 +202,12 @@ def main(argv):
     meta_db = env.open_db(b"meta", create=False)
     ids_db = env.open_db(b"event_ids", create=False)
     builds_db = env.open_db(b"builds", create=False)
+    parked_db = env.open_db(b"parked", create=False)
+    # Every database is opened before the read transaction that decodes them (LMDB: a handle
+    # opened later is not valid in an older transaction).
+    with env.begin() as txn:
+        (answering,) = struct.unpack(">I", txn.get(b"active_build", db=meta_db))
+    refs_db = env.open_db(f"b{answering}.refs".encode(), create=False)
     with env.begin() as txn:
         head_position, head_recorded, head_hash = struct.unpack(">Qq32s", txn.get(b"head", db=meta_db))
         (active_build,) = struct.unpack(">I", txn.get(b"active_build", db=meta_db))
@@ -189,6 +223,30 @@ def main(argv):
                 fail(f"position {key_position}: no id stored")
             elif txn.get(ev["id"].encode("utf-8"), db=ids_db) != struct.pack(">Q", key_position):
                 fail(f"position {key_position}: event_ids does not point at it")
+        refs = {}
+        for key, value in txn.cursor(db=refs_db):
+            value = bytes(value)
+            n = value[0]
+            campaign = value[1:1 + n].decode("utf-8")
+            m = value[1 + n]
+            contact = value[2 + n:2 + n + m].decode("utf-8")
+            (attempt,) = struct.unpack(">I", value[2 + n + m:6 + n + m])
+            if len(value) != 6 + n + m:
+                fail(f"refs entry {bytes(key)!r}: {len(value) - 6 - n - m} bytes left over")
+            refs[bytes(key).decode("utf-8")] = (campaign, contact, attempt)
+        parked = {}
+        for key, value in txn.cursor(db=parked_db):
+            key = bytes(key)
+            (n,) = struct.unpack(">H", key[:2])
+            entry = json.loads(bytes(value).decode("utf-8"))
+            message_id = key[2:2 + n].decode("utf-8")
+            if key[2 + n:].decode("utf-8") != entry["id"]:
+                fail(f"parked key {key!r} does not end with its entry's id {entry['id']}")
+            if n and message_id != entry["messageId"]:
+                fail(f"parked key names message id {message_id}, its entry {entry['messageId']}")
+            if not n and entry["messageId"] is not None and len(entry["messageId"].encode()) <= 256:
+                fail(f"parked entry {entry['id']} with a recordable message id has an empty key prefix")
+            parked[entry["id"]] = entry
         builds = {}
         for key, value in txn.cursor(db=builds_db):
             (number,) = struct.unpack(">I", key)
@@ -227,6 +285,26 @@ def main(argv):
             fail(f"position {position}: export {got} != decoded {expected}")
         if ("meta" in ev) != ("meta" in exported) or ("meta" in ev and meta_text(line) != ev["meta"]):
             fail(f"position {position}: meta differs")
+
+    # The providerRef index: the first event recording each message id, with its attempt.
+    first = {}
+    for line in export_lines:
+        e = json.loads(line)
+        if e["type"] == "contact.status" and e.get("providerRef") is not None and e["providerRef"] not in first:
+            first[e["providerRef"]] = (e["campaign"], e["contact"], e["attempt"])
+    if refs != first:
+        missing = sorted(set(first) - set(refs))[:3]
+        extra = sorted(set(refs) - set(first))[:3]
+        wrong = [k for k in first if k in refs and refs[k] != first[k]][:3]
+        fail(f"b{active_build}.refs differs from the export: missing {missing}, extra {extra}, wrong {wrong}")
+    if "wamid.interop-tied" not in refs:
+        fail("the callback tied by correlation data recorded no providerRef")
+    # The parked table, against the command that lists it.
+    listed = {e["id"]: e for e in json.loads(run(ledger, "callbacks", "parked", "--json", "--store", store))}
+    if parked != listed:
+        fail(f"parked table {sorted(parked)} != ledger callbacks parked {sorted(listed)}")
+    if sorted(e["messageId"][:20] for e in parked.values()) != sorted(["wamid.interop-waits", "w" * 20]):
+        fail(f"parked message ids: {[e['messageId'][:20] for e in parked.values()]}")
 
     # Builds: the answering build is ready; build 1 was made inline (completed 0, yet ready).
     if builds.get(active_build, (None,))[0] != 1:

@@ -381,6 +381,43 @@ struct ServerCallbackTests {
         #expect(try array(try await server.request(.GET, "/v1/callbacks/parked").body).isEmpty)
     }
 
+    /// A secret rotated without a restart: the file gives both (new first), SIGHUP re-reads it,
+    /// callbacks signed with either are taken; then the old one is removed and refused.
+    @Test(.timeLimit(.minutes(3)))
+    func aSecretIsRotatedWithoutARestart() async throws {
+        let (scratch, _, server) = try await Self.start(contacts: 1, providers: #"{"meta": {"appSecret": "old-secret"}}"#)
+        defer { server.stopIfRunning(); scratch.remove() }
+        let providers = scratch.path("providers.json")
+        var n = 0
+        func post(_ secret: String) async throws -> Int {
+            n += 1
+            let body = Meta.body([[Meta.Status(id: "wamid.rot-\(n)", status: "sent", timestamp: 1_767_604_200, correlation: Providers.correlation("wa", "k0"))]])
+            return try await server.meta(body, signature: Meta.signature(body, secret: secret)).status
+        }
+        func reload(_ json: String, until ready: () async throws -> Bool) async throws {
+            try Data(json.utf8).write(to: URL(fileURLWithPath: providers))
+            kill(server.process.processIdentifier, SIGHUP)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline, !(try await ready()) { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(try await post("old-secret") == 200)
+        #expect(try await post("new-secret") == 401)
+        try await reload(#"{"meta": {"appSecret": ["new-secret", "old-secret"]}}"#) { try await post("new-secret") == 200 }
+        #expect(try await post("new-secret") == 200)
+        #expect(try await post("old-secret") == 200)
+        // A file that no longer reads keeps the secrets in force.
+        try Data("{broken".utf8).write(to: URL(fileURLWithPath: providers))
+        kill(server.process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await post("old-secret") == 200)
+        try await reload(#"{"meta": {"appSecret": "new-secret"}}"#) { try await post("old-secret") == 401 }
+        #expect(try await post("old-secret") == 401)
+        #expect(try await post("new-secret") == 200)
+        #expect(try server.stop() == 0)
+        #expect(server.log.contains("kept the previous provider secrets"))
+        #expect(!server.log.contains("old-secret") && !server.log.contains("new-secret"), "a secret reached the log")
+    }
+
     // MARK: Crash
 
     /// SIGKILL while callbacks arrive: every callback answered 200 is, after a restart, an event
@@ -413,7 +450,15 @@ struct ServerCallbackTests {
                 }
             }
             group.addTask {
-                try await Task.sleep(for: .milliseconds(1500))
+                // Killed once both kinds were acknowledged and the posts go on (bounded: a loaded
+                // machine acknowledges slowly).
+                let deadline = ContinuousClock.now + .seconds(60)
+                while ContinuousClock.now < deadline {
+                    let acked = acknowledged.value
+                    if acked.filter({ $0.outcome == "parked" }).count >= 3 && acked.filter({ $0.outcome == "appended" }).count >= 10 { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await Task.sleep(for: .milliseconds(300))
                 stop.set(true)
                 kill(server.process.processIdentifier, SIGKILL)
             }

@@ -39,6 +39,10 @@ public struct CallbackSettings: Sendable, Hashable {
     public var twilio: Twilio?
     public var infobip: Infobip?
     public var vonage: Vonage?
+    /// Secrets also accepted while one is rotated: the file gives a provider's secret as an
+    /// array, `["new", "old"]`; the first is the provider's section's secret, the others are
+    /// here. A callback authenticated by any of them is taken.
+    public var previousSecrets: [CallbackProvider: [String]] = [:]
 
     public init(meta: Meta? = nil, twilio: Twilio? = nil, infobip: Infobip? = nil, vonage: Vonage? = nil) {
         self.meta = meta
@@ -48,6 +52,20 @@ public struct CallbackSettings: Sendable, Hashable {
     }
 
     /// The providers that have a section.
+    /// Every secret a provider's callbacks are checked against: its section's, then those kept
+    /// during a rotation. Empty when the provider is not configured.
+    public func secrets(_ provider: CallbackProvider) -> [String] {
+        let primary: String? =
+            switch provider {
+            case .meta: meta?.appSecret
+            case .twilio: twilio?.authToken
+            case .infobip: infobip?.token
+            case .vonage: vonage?.signatureSecret
+            }
+        guard let primary else { return [] }
+        return [primary] + (previousSecrets[provider] ?? [])
+    }
+
     public var configured: Set<CallbackProvider> {
         var out: Set<CallbackProvider> = []
         if meta != nil { out.insert(.meta) }
@@ -97,7 +115,9 @@ public struct CallbackSettings: Sendable, Hashable {
             if let unknown = section.keys.sorted().first(where: { !fields.contains($0) }) {
                 throw LoadError(message: "\"\(key)\" has an unknown field \"\(unknown)\": its fields are \(fields.joined(separator: ", "))")
             }
-            let secret = try string(section, secretName(provider), in: key, required: true)!
+            let all = try secretList(section, secretName(provider), in: key)
+            let secret = all[0]
+            if all.count > 1 { settings.previousSecrets[provider] = Array(all.dropFirst()) }
             switch provider {
             case .meta: settings.meta = Meta(appSecret: secret)
             case .twilio:
@@ -122,6 +142,19 @@ public struct CallbackSettings: Sendable, Hashable {
         case .infobip: "token"
         case .vonage: "signatureSecret"
         }
+    }
+
+    /// A secret: a non-empty string, or during a rotation a non-empty array of them (the new
+    /// one first).
+    private static func secretList(_ section: [String: Any], _ name: String, in key: String) throws(LoadError) -> [String] {
+        if let list = section[name] as? [Any] {
+            let texts = list.compactMap { $0 as? String }.filter { !$0.isEmpty }
+            guard !texts.isEmpty, texts.count == list.count else {
+                throw LoadError(message: "\"\(key)\".\"\(name)\" must be a non-empty string, or during a rotation an array of them, new first: [\"new\", \"old\"]")
+            }
+            return texts
+        }
+        return [try string(section, name, in: key, required: true)!]
     }
 
     private static func string(_ section: [String: Any], _ name: String, in key: String, required: Bool) throws(LoadError) -> String? {

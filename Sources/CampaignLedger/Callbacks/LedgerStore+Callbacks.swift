@@ -48,7 +48,7 @@ extension LedgerStore {
         let target: ProviderRefs.Target
         if let c = status.correlation {
             target = .init(campaign: c.campaign, contact: c.contact, attempt: c.attempt ?? 0)
-        } else if let ref = status.messageID, let found = try lookUp(ref: ref, session, txn) {
+        } else if let ref = status.recordableRef, let found = try lookUp(ref: ref, session, txn) {
             target = found
         } else {
             return try park(
@@ -104,7 +104,7 @@ extension LedgerStore {
         }
         var p = p
         p.reason = reason
-        let key = ParkedCallback.key(ref: p.status.messageID, id: p.status.eventID)
+        let key = ParkedCallback.key(ref: p.status.recordableRef, id: p.status.eventID)
         if let old = try txn.get(db, key), let kept = ParkedCallback(stored: old) {
             // A retry of a parked callback: one entry, received when it first came.
             p.receivedAtMicros = kept.receivedAtMicros

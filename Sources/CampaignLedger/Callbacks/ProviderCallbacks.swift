@@ -13,21 +13,31 @@ public enum ProviderCallbacks {
     public static func statuses(
         provider: CallbackProvider, request: CallbackRequest, settings: CallbackSettings, receivedAt: Date? = nil
     ) throws(CallbackError) -> [ProviderStatus] {
-        switch provider {
-        case .meta:
-            guard let meta = settings.meta else { throw .notConfigured(provider) }
-            try CallbackAuthentication.meta(request, appSecret: meta.appSecret)
-        case .twilio:
-            guard let twilio = settings.twilio else { throw .notConfigured(provider) }
-            let form = try TwilioCallbacks.form(request)
-            try CallbackAuthentication.twilio(request, form: form, authToken: twilio.authToken, publicBaseUrl: twilio.publicBaseUrl)
-        case .infobip:
-            guard let infobip = settings.infobip else { throw .notConfigured(provider) }
-            try CallbackAuthentication.infobip(request, token: infobip.token)
-        case .vonage:
-            guard let vonage = settings.vonage else { throw .notConfigured(provider) }
-            try CallbackAuthentication.vonage(request, signatureSecret: vonage.signatureSecret)
+        let secrets = settings.secrets(provider)
+        guard !secrets.isEmpty else { throw .notConfigured(provider) }
+        // Any of the secrets (more than one only while one is rotated); the first one's error.
+        var refusal: CallbackError?
+        check: for secret in secrets {
+            do throws(CallbackError) {
+                switch provider {
+                case .meta:
+                    try CallbackAuthentication.meta(request, appSecret: secret)
+                case .twilio:
+                    let form = try TwilioCallbacks.form(request)
+                    try CallbackAuthentication.twilio(request, form: form, authToken: secret, publicBaseUrl: settings.twilio?.publicBaseUrl)
+                case .infobip:
+                    try CallbackAuthentication.infobip(request, token: secret)
+                case .vonage:
+                    try CallbackAuthentication.vonage(request, signatureSecret: secret)
+                }
+                refusal = nil
+                break check
+            } catch {
+                if case .malformed = error { throw error }
+                refusal = refusal ?? error
+            }
         }
+        if let refusal { throw refusal }
         return try unauthenticatedStatuses(provider: provider, request: request, receivedAt: receivedAt)
     }
 
@@ -78,9 +88,14 @@ public enum ProviderCallbacks {
             problem = "\(mapping.provider.rawValue) callback item without a message id: parked, it can never be tied to a contact"
                 + (problem.map { "; also " + $0 } ?? "")
         }
-        return ProviderStatus(
+        var out = ProviderStatus(
             provider: mapping.provider, messageID: messageID, correlation: correlation, status: state,
             providerStatus: providerStatus ?? value ?? "", code: code, reason: reason, at: at,
             eventID: CallbackFields.eventID(mapping.provider, dedupe), problem: problem, bodySHA256: bodySHA256)
+        if messageID != nil, out.recordableRef == nil {
+            out.problem = "\(mapping.provider.rawValue) callback item whose message id is not a valid providerRef (1–256 bytes, no control characters): parked, it can never be tied to a contact"
+                + (problem.map { "; also " + $0 } ?? "")
+        }
+        return out
     }
 }

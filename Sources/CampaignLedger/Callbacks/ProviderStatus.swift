@@ -36,6 +36,15 @@ public struct ProviderStatus: Sendable, Hashable {
     /// The provider's message id (the event's `providerRef`); nil when the payload has none
     /// (parked: it can never be tied).
     public var messageID: String?
+    /// `messageID` when an event can record it as its `providerRef` (1–256 UTF-8 bytes, no
+    /// control characters, interchange.md §1); nil otherwise. Only such an id is looked up in
+    /// the index or parked under: no event could ever record another.
+    public var recordableRef: String? {
+        guard let id = messageID, (1...256).contains(id.utf8.count),
+            !id.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else { return nil }
+        return id
+    }
     /// From the payload's correlation data, when present and well-formed.
     public var correlation: Correlation?
     /// The ledger's state for the provider's status; nil when it cannot be mapped (`problem`

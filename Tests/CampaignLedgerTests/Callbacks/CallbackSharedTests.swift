@@ -100,6 +100,33 @@ import Testing
         #expect(!message.contains("\n"))
     }
 
+    /// During a rotation a secret is an array, new first: a callback signed with any of them is
+    /// taken, one signed with neither is refused.
+    @Test func aSecretBeingRotatedIsAnArrayAndEitherIsAccepted() throws {
+        let settings = try parse(#"{"meta":{"appSecret":["new-secret","old-secret"]},"infobip":{"token":["t2","t1"]}}"#).get()
+        #expect(settings.meta?.appSecret == "new-secret")
+        #expect(settings.secrets(.meta) == ["new-secret", "old-secret"])
+        #expect(settings.secrets(.infobip) == ["t2", "t1"])
+        #expect(settings.secrets(.twilio) == [])
+        let body = #"{"object":"whatsapp_business_account","entry":[]}"#
+        for secret in ["new-secret", "old-secret"] {
+            #expect(throws: Never.self) { try ProviderCallbacks.statuses(provider: .meta, request: Signed.meta(body, secret: secret), settings: settings) }
+        }
+        let refused = Result { () throws(CallbackError) in
+            try ProviderCallbacks.statuses(provider: .meta, request: Signed.meta(body, secret: "another"), settings: settings)
+        }
+        guard case .failure(.unauthenticated) = refused else {
+            Issue.record("a third secret was accepted: \(refused)")
+            return
+        }
+        #expect(Result { () throws(CallbackError) in
+            try ProviderCallbacks.statuses(provider: .infobip, request: Signed.infobip(#"{"results":[]}"#, authorization: "Bearer t1"), settings: settings)
+        }.error == nil)
+        for bad in [#"{"meta":{"appSecret":[]}}"#, #"{"meta":{"appSecret":["a",""]}}"#, #"{"meta":{"appSecret":["a",7]}}"#] {
+            #expect(parse(bad).error?.message.contains("array of them") == true, "\(bad)")
+        }
+    }
+
     @Test func loadNamesTheFile() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("callback-settings-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -58,6 +58,28 @@ import Testing
         #expect(try ledger.contact(campaign: "spring", contact: "c1")?.state == .initial)
     }
 
+    /// A message id no event could record (over 256 bytes, or with a control character) is
+    /// neither looked up nor parked under its id; with or without correlation it is parked,
+    /// the request goes on (found by hostile input: a 1 MiB id once crashed the parked key).
+    @Test(arguments: [String(repeating: "w", count: 257), String(repeating: "w", count: 1 << 20), "wamid.\u{1}x"])
+    func aMessageIDNoEventCouldRecordIsParked(_ id: String) throws {
+        let ledger = try startedLedger()
+        let correlated = Correlation(campaign: "spring", contact: "c1", attempt: 1)
+        var lone = status(id, .delivered, "delivered")
+        lone.eventID = "cb-meta-long-1"
+        var tied = status(id, .read, "read", correlation: correlated)
+        tied.eventID = "cb-meta-long-2"
+        let outcomes = try ledger.receiveAndWait([lone, tied, status("wamid.ok", .sent, "sent", correlation: correlated)])
+        #expect(outcomes.count == 3)
+        guard case .parked = outcomes[0], case .parked = outcomes[1], case .appended = outcomes[2] else {
+            Issue.record("expected parked, parked, appended: \(outcomes)")
+            return
+        }
+        #expect(lone.recordableRef == nil)
+        #expect(try ledger.parkedCallbacks().count == 2)
+        #expect(try ledger.contact(campaign: "spring", contact: "c1")?.state == .sent)
+    }
+
     @Test func aRetriedWebhookIsADuplicateNotASecondReport() throws {
         let ledger = try startedLedger()
         try ledger.appendAndWait([try sent("c1", ref: "wamid.C")])
