@@ -7,8 +7,8 @@ import Glibc
 // status code, and keeps the message of a failure for `ledger_errmsg`. See that header for the
 // contract of each; docs/embedding.md for examples.
 
-typealias CString = UnsafePointer<CChar>?
-typealias Out = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+public typealias CString = UnsafePointer<CChar>?
+public typealias Out = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 
 nonisolated(unsafe) private let versionText: UnsafeMutablePointer<CChar> = strdup(Ledger.version)!
 

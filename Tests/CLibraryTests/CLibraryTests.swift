@@ -8,22 +8,32 @@ import Testing
 struct CLibraryTests {
     @Test(.timeLimit(.minutes(5)), .enabled(if: Tools.gcc != nil, "no gcc on PATH"))
     func cProgramAppendsQueriesAndHitsEveryErrorPath() throws {
-        let program = try Build.cTest()
         let dir = try Scratch()
+        let program = try Build.compile(Build.cTestSource.path, to: dir.at("ledger_c_test"))
         let r = try run(program, [dir.at("store"), dir.path], timeout: 240)
         #expect(r.status == 0 && r.stdout == "ok\n", "\(r)")
     }
 
-    @Test(.timeLimit(.minutes(20)), .enabled(if: Tools.gcc != nil && Tools.valgrind != nil, "no gcc or valgrind on PATH"))
+    /// Under valgrind: a copy of the library without its DWARF 5 debug information (valgrind
+    /// 3.19 gives up reading Swift's; the symbol table stays, so stacks keep their names), and a
+    /// 1 GiB map (valgrind's address space cannot hold the default 64 GiB).
+    @Test(.timeLimit(.minutes(20)), .enabled(if: Tools.gcc != nil && Tools.valgrind != nil && Tools.which("strip") != nil,
+        "no gcc, valgrind or strip on PATH"))
     func cProgramUnderValgrindHasNoLeakOrInvalidAccess() throws {
-        let program = try Build.cTest()
         let dir = try Scratch()
+        let lib = dir.at("lib")
+        try FileManager.default.createDirectory(atPath: lib, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try Build.library().path, toPath: lib + "/libCampaignLedgerC.so")
+        let strip = try run(Tools.which("strip")!, ["--strip-debug", lib + "/libCampaignLedgerC.so"])
+        try #require(strip.status == 0, "\(strip)")
+        let program = try Build.compile(Build.cTestSource.path, to: dir.at("ledger_c_test"), libraryDirectory: lib)
         let suppressions = Build.root.appendingPathComponent("Tests/CLibraryTests/valgrind.supp").path
         let r = try run(Tools.valgrind!, [
             "--error-exitcode=99", "--leak-check=full", "--show-leak-kinds=definite,indirect",
             "--errors-for-leak-kinds=definite,indirect", "--suppressions=\(suppressions)",
-            program, dir.at("store"), dir.path,
+            program, dir.at("store"), dir.path, "\(1 << 30)",
         ], timeout: 1100)
+        #expect(r.stdout == "ok\n", "\(r)")
         #expect(r.status == 0, "\(r)")
         #expect(r.stderr.contains("ERROR SUMMARY: 0 errors"), "\(r)")
         #expect(r.stderr.contains("definitely lost: 0 bytes") || r.stderr.contains("All heap blocks were freed"), "\(r)")
@@ -57,7 +67,8 @@ struct CLibraryTests {
         let program = try Build.compile(source, to: dir.at("example"))
         let r = try run(program, [dir.at("store")], timeout: 120)
         #expect(r.status == 0, "\(r)")
-        #expect(r.stdout.contains("\"status\":\"sending\""), "\(r)")
+        #expect(r.stdout.contains("\"status\":\"completed\",\"endedBy\":\"settled\""), "\(r)")
+        #expect(r.stdout.contains("not found: no contact 'nobody' in campaign 'spring'"), "\(r)")
     }
 
     /// docs/embedding.md's Go example, built with cgo against the built library, runs.
@@ -111,12 +122,7 @@ struct CLibraryTests {
         let ldd = try run(Tools.which("ldd")!, [lib.appendingPathComponent("libCampaignLedgerC.so").path])
         #expect(!ldd.stdout.contains("libswift") && !ldd.stdout.contains("Foundation") && !ldd.stdout.contains("not found"), "\(ldd)")
         let dir = try Scratch()
-        let program = dir.at("ledger_c_test")
-        let cc = try run(Tools.gcc!, [
-            "-std=c11", "-Wall", "-Werror", "-I", Build.header.deletingLastPathComponent().path,
-            Build.cTestSource.path, "-L", lib.path, "-lCampaignLedgerC", "-Wl,-rpath,\(lib.path)", "-pthread", "-o", program,
-        ])
-        try #require(cc.status == 0, "\(cc)")
+        let program = try Build.compile(Build.cTestSource.path, to: dir.at("ledger_c_test"), libraryDirectory: lib.path)
         let r = try run("/usr/bin/env", ["-i", program, dir.at("store"), dir.path], timeout: 120)
         #expect(r.status == 0 && r.stdout == "ok\n", "\(r)")
     }
@@ -150,22 +156,16 @@ enum Build {
         return url
     }
 
-    /// Compiles `source` against the built library (its directory as the rpath).
-    static func compile(_ source: String, to output: String) throws -> String {
-        let library = try library()
+    /// Compiles `source` against the built library, or the one in `libraryDirectory` (the
+    /// directory as the rpath).
+    static func compile(_ source: String, to output: String, libraryDirectory: String? = nil) throws -> String {
+        let directory = try libraryDirectory ?? library().deletingLastPathComponent().path
         let cc = try run(Tools.gcc!, [
             "-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-I", header.deletingLastPathComponent().path, source,
-            "-L", library.deletingLastPathComponent().path, "-lCampaignLedgerC",
-            "-Wl,-rpath,\(library.deletingLastPathComponent().path)", "-pthread", "-o", output,
+            "-L", directory, "-lCampaignLedgerC", "-Wl,-rpath,\(directory)", "-pthread", "-o", output,
         ])
         try #require(cc.status == 0, "gcc failed: \(cc)")
         return output
-    }
-
-    /// The C test program, compiled once per test run.
-    static func cTest() throws -> String {
-        let dir = try Scratch(keep: true)
-        return try compile(cTestSource.path, to: dir.at("ledger_c_test"))
     }
 }
 
@@ -182,20 +182,18 @@ enum Tools {
     }
 }
 
-/// A temporary directory, removed when the value goes away unless kept.
+/// A temporary directory, removed when the value goes away.
 final class Scratch {
     let path: String
-    private let keep: Bool
 
-    init(keep: Bool = false) throws {
+    init() throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-clib-\(UUID().uuidString)").path
-        self.keep = keep
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
     func at(_ name: String) -> String { path + "/" + name }
 
-    deinit { if !keep { try? FileManager.default.removeItem(atPath: path) } }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
 struct Run: CustomStringConvertible {
