@@ -162,7 +162,9 @@ class Server:
 
 
 def http_appends(ledger, store, batches, total):
-    subprocess.run([ledger, "import", "/dev/null", "--store", store], check=True, capture_output=True)
+    empty = store + ".empty.jsonl"  # `ledger serve` opens a store; importing nothing makes one
+    open(empty, "w").close()
+    subprocess.run([ledger, "import", empty, "--store", store], check=True, capture_output=True)
     server = Server(ledger, store)
     start = time.perf_counter()
     for batch in batches:

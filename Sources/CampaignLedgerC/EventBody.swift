@@ -54,19 +54,27 @@ struct EventBody {
         String(decoding: body[member.keyStart..<member.keyEnd], as: UTF8.self)
     }
 
-    private mutating func add(_ bytes: ArraySlice<UInt8>, event index: Int) throws(CallError) {
-        do throws(InputError) {
-            if let parsed = try EventLineParser.parse(Array(bytes)) { events.append(parsed.event) }
-        } catch {
-            throw .badInput(lines == nil ? "event \(index): \(error)" : "line \(index): \(error)")
+    /// Parses `ranges` of `body`, each an event (or, for JSON Lines, a line that may be blank),
+    /// on every core with the importer's parser; the first bad one (in order) is the error.
+    private mutating func add(_ ranges: [Range<Int>], of body: [UInt8]) throws(CallError) {
+        for (i, result) in Ledger.parse(ranges[...], of: body).enumerated() {
+            switch result {
+            case .success(let parsed?):
+                events.append(parsed.event)
+                lines?.append(i + 1)
+            case .success(nil):
+                continue
+            case .failure(let error):
+                throw .badInput(lines == nil ? "event \(i + 1): \(error)" : "line \(i + 1): \(error)")
+            }
         }
     }
 
     private mutating func readArray(_ body: [UInt8], _ document: StrictJSON.Document) throws(CallError) {
-        for (i, element) in document.members.enumerated() {
-            guard element.kind == .object else { throw .badInput("event \(i + 1): line: not a JSON object") }
-            try add(body[element.valueStart..<element.valueEnd], event: i + 1)
+        for (i, element) in document.members.enumerated() where element.kind != .object {
+            throw .badInput("event \(i + 1): line: not a JSON object")
         }
+        try add(document.members.map { $0.valueStart..<$0.valueEnd }, of: body)
     }
 
     private mutating func readObject(_ body: [UInt8], _ document: StrictJSON.Document) throws(CallError) {
@@ -99,16 +107,7 @@ struct EventBody {
 
     private mutating func readLines(_ body: [UInt8]) throws(CallError) {
         lines = []
-        var start = 0
-        var number = 1
-        while start < body.count {
-            let end = body[start...].firstIndex(of: 0x0A) ?? body.count
-            let before = events.count
-            try add(body[start..<end], event: number)
-            if events.count > before { lines?.append(number) }
-            start = end + 1
-            number += 1
-        }
+        try add(splitLines(body), of: body)
     }
 
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }

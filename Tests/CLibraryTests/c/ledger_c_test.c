@@ -144,6 +144,11 @@ int main(int argc, char **argv) {
     EXPECT(h, ledger_append(h, "[{\"type\":", 9, &out), LEDGER_BAD_INPUT, "not JSON");
     EXPECT(h, ledger_append(h, "[\xff]", 3, &out), LEDGER_BAD_INPUT, "not UTF-8");
     EXPECT(h, ledger_append(h, "[1]", 3, &out), LEDGER_BAD_INPUT, "event 1");
+    const char *bad_second =
+        "[{\"type\":\"contact.added\",\"campaign\":\"spring\",\"contact\":\"c-8\",\"at\":\"2026-11-20T11:00:00Z\",\"address\":\"+1\"},"
+        "{\"type\":\"contact.status\",\"campaign\":\"spring\",\"contact\":\"c-8\",\"at\":\"2026-11-20T11:00:01Z\",\"status\":\"bogus\"}]";
+    EXPECT(h, ledger_append(h, bad_second, strlen(bad_second), &out), LEDGER_BAD_INPUT, "event 2: status");
+    EXPECT(h, ledger_contact(h, "spring", "c-8", NULL, NULL, &out), LEDGER_NOT_FOUND, "c-8");
     const char *bad_line =
         "{\"type\":\"contact.added\",\"campaign\":\"spring\",\"contact\":\"c-9\",\"at\":\"2026-11-20T11:00:00Z\",\"address\":\"+1\"}\n"
         "{\"type\":\"contact.status\",\"campaign\":\"spring\",\"contact\":\"c-9\",\"at\":\"2026-11-20T11:00:01Z\",\"status\":\"bogus\"}\n";
