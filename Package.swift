@@ -22,6 +22,9 @@ let package = Package(
         .library(name: "CampaignLedgerReport", targets: ["CampaignLedgerReport"]),
         .library(name: "ProcessTuning", targets: ["ProcessTuning"]),
         .executable(name: "ledger", targets: ["LedgerCLI"]),
+        // The ledger for any language: a shared library with a C API (include/campaign_ledger.h);
+        // tools/build_clib.sh makes it self-contained (docs/embedding.md).
+        .library(name: "CampaignLedgerC", type: .dynamic, targets: ["CampaignLedgerC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -63,6 +66,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
+            swiftSettings: strict
+        ),
+        // The C API over the library: `@c` functions, opaque handles, JSON in and out. Its header,
+        // include/campaign_ledger.h, is for C users (SwiftPM does not read it).
+        .target(
+            name: "CampaignLedgerC",
+            dependencies: ["CampaignLedger", .product(name: "Logging", package: "swift-log")],
+            exclude: ["include"],
             swiftSettings: strict
         ),
         // A deterministic, realistic history generator (`ledger demo`, tests, the benchmark).
@@ -185,6 +196,13 @@ let package = Package(
         .testTarget(
             name: "LedgerFuzzTests",
             dependencies: ["LedgerFuzzTargets"],
+            swiftSettings: strict
+        ),
+        // The C library from C (gcc, valgrind) and from Python (the package in Sources/python,
+        // pip-installed into a venv): runs the built libCampaignLedgerC.so and `ledger`.
+        .testTarget(
+            name: "CLibraryTests",
+            exclude: ["c", "valgrind.supp"],
             swiftSettings: strict
         ),
         // Runs the built `ledger serve` on a loopback port and talks HTTP to it.

@@ -200,8 +200,8 @@ extension Ledger {
 
     /// Parses `lines` of `data` (their byte ranges) on every core: a line's parse depends on
     /// nothing but its bytes, and it is the larger part of judging a line; the judging, in file
-    /// order, follows.
-    static func parse(_ lines: ArraySlice<Range<Int>>, of data: [UInt8]) -> [Result<ParsedLine?, InputError>] {
+    /// order, follows. (Also the C library's batches: CampaignLedgerC.)
+    package static func parse(_ lines: ArraySlice<Range<Int>>, of data: [UInt8]) -> [Result<ParsedLine?, InputError>] {
         var parsed = [Result<ParsedLine?, InputError>](repeating: .success(nil), count: lines.count)
         let slices = min(lines.count, 4 * ProcessInfo.processInfo.activeProcessorCount)
         parsed.withUnsafeMutableBufferPointer { out in
@@ -224,7 +224,7 @@ extension Ledger {
 }
 
 /// The byte ranges of the lines of `data` (split at LF; a final LF does not start a line).
-func splitLines(_ data: [UInt8]) -> [Range<Int>] {
+package func splitLines(_ data: [UInt8]) -> [Range<Int>] {
     var out: [Range<Int>] = []
     data.withUnsafeBufferPointer { buffer in
         var start = 0

@@ -24,9 +24,20 @@ extension LogHead {
 }
 
 extension Ledger {
-    /// `ledger history CAMPAIGN [CONTACT] --json`.
-    public func historyJSON(campaign: String, contact: String? = nil) throws -> JSONOutput {
-        .array(try history(campaign: campaign, contact: contact).map(\.json))
+    /// `ledger history CAMPAIGN [CONTACT] --json`. A filter keeps the entries recorded (or, for
+    /// a duplicate, received) by then (`.asOf`), or whose `at` is before then (`.occurredBefore`);
+    /// their states are those the full timeline gives them.
+    public func historyJSON(campaign: String, contact: String? = nil, filter: TimeFilter? = nil) throws -> JSONOutput {
+        var entries = try history(campaign: campaign, contact: contact)
+        switch filter {
+        case .asOf(let t)?:
+            entries.removeAll { $0.recordedAtMicros.multipliedReportingOverflow(by: 1000).partialValue > t }
+        case .occurredBefore(let t)?:
+            entries.removeAll { $0.recorded.event.atNanos >= t }
+        case .everything?, nil:
+            break
+        }
+        return .array(entries.map(\.json))
     }
 
     /// `ledger projections list --json`.

@@ -10,7 +10,8 @@ public enum TimeFilter: Sendable, Hashable {
     /// answers while its build lags the log).
     case everything
 
-    func admits(_ r: RecordedEvent) -> Bool {
+    /// Whether the filter keeps this event of the log.
+    public func admits(_ r: RecordedEvent) -> Bool {
         switch self {
         case .asOf(let t): r.recordedAtMicros.multipliedReportingOverflow(by: 1000).partialValue <= t
         case .occurredBefore(let t): r.event.atNanos < t
@@ -221,6 +222,15 @@ extension Ledger {
                 return (channel.rawValue, agg.metricsJSON(maxDeliver: deliver, maxRead: read, includeBreakdowns: true))
             })
         }
+    }
+
+    /// The head of the log a filter admits (`head` in answers): for `.asOf`, the last event
+    /// recorded by then (position 0 before the first); otherwise the head.
+    public func head(filter: TimeFilter?) throws -> LogHead {
+        guard let filter, case .asOf = filter else { return try head() }
+        let position = try lastAdmitted(filter)
+        guard position > 0, let r = try event(at: position) else { return LogHead.empty }
+        return LogHead(position: r.position, recordedAtMicros: r.recordedAtMicros, hash: r.hash)
     }
 
     // MARK: Time-filtered folds
