@@ -18,6 +18,28 @@ public struct PutFlags: OptionSet, Sendable {
     /// The key sorts after every existing key (fast bulk load); `.keyExists` otherwise.
     /// The corresponding C constant is `MDB_APPEND`.
     public static let append = PutFlags(rawValue: UInt32(MDB_APPEND))
+    /// In a database with sorted duplicates: the value sorts after every value of its key.
+    /// The corresponding C constant is `MDB_APPENDDUP`.
+    public static let appendDuplicate = PutFlags(rawValue: UInt32(MDB_APPENDDUP))
+    /// In a database with sorted duplicates: fail with `.keyExists` when the key already holds
+    /// this value. The corresponding C constant is `MDB_NODUPDATA`.
+    public static let noDuplicateValue = PutFlags(rawValue: UInt32(MDB_NODUPDATA))
+}
+
+/// How a named database keeps its values, fixed when it is created.
+public enum DatabaseKind: Sendable, Hashable {
+    /// One value per key.
+    case plain
+    /// Each key holds a sorted set of values of one fixed size (`MDB_DUPSORT | MDB_DUPFIXED`),
+    /// stored packed: a list of positions under one key costs a few bytes per entry.
+    case sortedFixedSizeDuplicates
+
+    var flags: UInt32 {
+        switch self {
+        case .plain: 0
+        case .sortedFixedSizeDuplicates: UInt32(MDB_DUPSORT | MDB_DUPFIXED)
+        }
+    }
 }
 
 /// Statistics of one database (`mdb_stat`).

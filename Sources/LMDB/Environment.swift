@@ -98,14 +98,24 @@ public final class Environment: @unchecked Sendable {
 
     /// Opens (and with `create`, creates) named databases in one transaction. Opening is cheap
     /// and idempotent; the handles stay valid while the environment is open.
-    public func openDatabases(_ names: [String], create: Bool) throws(LMDBError) -> [Database] {
+    /// `kinds` names the databases that are not `.plain`; a database's kind is fixed when it is
+    /// created and must be given the same on every open.
+    public func openDatabases(
+        _ names: [String], create: Bool, kinds: [String: DatabaseKind] = [:]
+    ) throws(LMDBError) -> [Database] {
         try databases.withLock { (databases) throws(LMDBError) -> [Database] in
-            try openDatabases(names, create: create, known: &databases)
+            try openDatabases(names, create: create, kinds: kinds, known: &databases)
         }
     }
 
+    /// Forgets the handle of a database dropped with `Transaction.drop` (after that transaction
+    /// committed), so a later `openDatabases` of the name opens it afresh.
+    public func forgetDatabase(_ name: String) {
+        databases.withLock { _ = $0.removeValue(forKey: name) }
+    }
+
     private func openDatabases(
-        _ names: [String], create: Bool, known databases: inout [String: Database]
+        _ names: [String], create: Bool, kinds: [String: DatabaseKind], known databases: inout [String: Database]
     ) throws(LMDBError) -> [Database] {
         if names.allSatisfy({ databases[$0] != nil }) { return names.map { databases[$0]! } }
         let writable = create && !options.readOnly
@@ -117,7 +127,8 @@ public final class Environment: @unchecked Sendable {
         for name in names {
             var dbi: MDB_dbi = 0
             do {
-                try check(mdb_dbi_open(txn, name, writable ? UInt32(MDB_CREATE) : 0, &dbi))
+                let kind = kinds[name]?.flags ?? 0
+                try check(mdb_dbi_open(txn, name, (writable ? UInt32(MDB_CREATE) : 0) | kind, &dbi))
             } catch {
                 mdb_txn_abort(txn)
                 throw error

@@ -84,6 +84,22 @@ public struct Transaction: ~Copyable {
         try key.withUnsafeBytes { k in try delete(db, k) }
     }
 
+    /// In a database with sorted duplicates, deletes one value of `key` (`delete(_:_:)` deletes
+    /// them all); returns whether it existed.
+    @discardableResult
+    public func delete(_ db: Database, _ key: [UInt8], value: [UInt8]) throws -> Bool {
+        try key.withUnsafeBytes { kb in
+            try value.withUnsafeBytes { vb in
+                var k = MDB_val(mv_size: kb.count, mv_data: UnsafeMutableRawPointer(mutating: kb.baseAddress))
+                var v = MDB_val(mv_size: vb.count, mv_data: UnsafeMutableRawPointer(mutating: vb.baseAddress))
+                let rc = mdb_del(txn, db.dbi, &k, &v)
+                if rc == MDB_NOTFOUND { return false }
+                try check(rc)
+                return true
+            }
+        }
+    }
+
     /// Empties a database (keeps it).
     public func clear(_ db: Database) throws {
         try check(mdb_drop(txn, db.dbi, 0))
@@ -186,6 +202,51 @@ public struct Cursor: ~Copyable {
     /// Positions at exactly `key`.
     public func seek(exactly key: [UInt8]) throws -> Entry? {
         try key.withUnsafeBytes { k in try move(MDB_SET_KEY, key: k) }
+    }
+
+    // In a database with sorted duplicates (`DatabaseKind.sortedFixedSizeDuplicates`):
+
+    /// Positions at exactly `key` holding exactly `value` (`MDB_GET_BOTH`).
+    public func seek(exactly key: [UInt8], value: [UInt8]) throws -> Entry? {
+        try key.withUnsafeBytes { k in
+            try value.withUnsafeBytes { v in
+                var kv = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+                var vv = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
+                let rc = mdb_cursor_get(cursor, &kv, &vv, MDB_GET_BOTH)
+                if rc == MDB_NOTFOUND { return nil }
+                try check(rc)
+                return (UnsafeRawBufferPointer(start: kv.mv_data, count: kv.mv_size),
+                        UnsafeRawBufferPointer(start: vv.mv_data, count: vv.mv_size))
+            }
+        }
+    }
+
+    /// The next value of the current key, or nil after its last (`MDB_NEXT_DUP`).
+    public func nextDuplicate() throws -> Entry? { try move(MDB_NEXT_DUP) }
+    /// The last value of the current key (`MDB_LAST_DUP`).
+    public func lastDuplicate() throws -> Entry? { try move(MDB_LAST_DUP) }
+
+    /// Every value of the current key, a page of them at a time, packed (`MDB_GET_MULTIPLE` then
+    /// `MDB_NEXT_MULTIPLE`): `body` gets each block and returns false to stop. The cursor must be
+    /// at the key's first value (as `seek(exactly:)` leaves it). For fixed-size duplicates only.
+    public func forEachDuplicateBlock(_ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
+        var op = MDB_GET_MULTIPLE
+        while true {
+            var k = MDB_val()
+            var v = MDB_val()
+            let rc = mdb_cursor_get(cursor, &k, &v, op)
+            if rc == MDB_NOTFOUND { return }
+            try check(rc)
+            if op == MDB_GET_MULTIPLE && v.mv_data == nil {
+                // A key with one value keeps it in its node, without a duplicate page: LMDB's
+                // MDB_GET_MULTIPLE then succeeds without returning anything. That value is the
+                // cursor's current one.
+                if let (_, value) = try move(MDB_GET_CURRENT) { _ = try body(value) }
+                return
+            }
+            guard try body(UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)) else { return }
+            op = MDB_NEXT_MULTIPLE
+        }
     }
 
     /// Stores `value` under `key` and leaves the cursor there (`mdb_cursor_put`). A bulk load

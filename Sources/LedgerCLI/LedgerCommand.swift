@@ -22,12 +22,12 @@ struct LedgerCommand: ParsableCommand {
               ledger contact show CAMPAIGN ID  one contact's state and why
               ledger verify                    check the hash chain, indexes, projections
             """,
-        version: "campaign-ledger \(Ledger.version) (record format \(EventRecord.version), projection rules \(BuiltInProjection.rulesID))",
+        version: "campaign-ledger \(Ledger.version) (store format \(Ledger.storeFormat), record format \(EventRecord.version), projection rules \(BuiltInProjection.rulesID))",
         subcommands: [
             DemoCommand.self, ImportCommand.self, AppendCommand.self, ExportCommand.self,
             CampaignCommand.self, ContactCommand.self, MetricsCommand.self, HistoryCommand.self,
             ReportCommand.self, VerifyCommand.self, StatsCommand.self, BackupCommand.self,
-            RebuildCommand.self, ProjectionsCommand.self, ServeCommand.self, CallbacksCommand.self,
+            RebuildCommand.self, ProjectionsCommand.self, MigrateCommand.self, ServeCommand.self, CallbacksCommand.self,
         ]
     )
 

@@ -196,3 +196,49 @@ struct BackupCommand: ParsableCommand {
         }
     }
 }
+
+struct MigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Upgrade a store of an older format (format 1) to this ledger's, in place.",
+        discussion: """
+            Format 2 keeps the event ids and the campaign and contact streams in packed
+            indexes; the events, their positions, recordedAt and hashes do not change, so a
+            checkpoint published before stays valid (`ledger verify --checkpoint`). The
+            upgrade is one transaction: an interruption leaves format 1 whole, and it runs
+            again. Any writable open of a format-1 store upgrades it the same way; this
+            command does only that and says what it did. Stop processes of older ledger
+            releases that use the store first. Exit 0 also when the store is already
+            current.
+
+            Example:
+              ledger migrate --store /var/lib/campaigns/ledger.lmdb
+            """)
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try CampaignLedgerCLI.run {
+            let ledger = try storeOptions.open(writes: true)
+            let head = try ledger.head()
+            let m = ledger.migration
+            let answer = JSONOutput.object([
+                ("store", .string(storeOptions.path)),
+                ("migrated", .bool(m != nil && m!.events > 0)),
+                ("from", m.map { .int(Int64($0.from)) } ?? .null),
+                ("format", .int(Int64(Ledger.storeFormat))),
+                ("events", .int(Int64(m?.events ?? 0))),
+                ("seconds", .double(m?.seconds ?? 0)),
+                ("head", .object([("position", .int(Int64(head.position))), ("hash", .string(Hex.encode(head.hash)))])),
+            ])
+            if output.json { return Terminal.out(answer.serialized()) }
+            if let m, m.events > 0 {
+                Terminal.out(String(format: "migrated %@ from format %u to %u: %llu events re-indexed in %.2f s (positions, recordedAt and hashes unchanged)",
+                                    storeOptions.path, m.from, m.to, m.events, m.seconds))
+            } else {
+                Terminal.out("\(storeOptions.path) is format \(Ledger.storeFormat) already: nothing to do")
+            }
+            Terminal.out("head \(head.position) \(Hex.encode(head.hash))")
+        }
+    }
+}

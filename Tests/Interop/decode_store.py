@@ -10,7 +10,8 @@ Makes a store with `ledger demo` in SCRATCH_DIR (which must exist and be empty),
     checks each record's stored hash, and the head in `meta` and of `ledger verify --json`;
   - compares every decoded event with the line `ledger export` wrote for its position (split
     on "\\n" only), field by field;
-  - checks `event_ids` (every event has an id) and the `builds` records (the active build is
+  - checks `ids` (every event has an id, found under its digest) and the campaign and contact
+    position lists (every event in its streams), and the `builds` records (the active build is
     ready; a build made inline has `completed` 0);
   - after `ledger callbacks import` of Meta webhooks (one tied by correlation data, one for a
     message id nobody recorded, one whose id is too long to record), decodes the active build's
@@ -61,19 +62,42 @@ def fail(message):
 
 def decode_event(b):
     version, type_code, position, recorded_us = struct.unpack_from(">BBQq", b, 0)
-    if version != 1:
+    if version not in (1, 2):
         raise ValueError(f"record format {version}")
     stored_hash = b[18:50]
     at_ns, presence = struct.unpack_from(">qH", b, 50)
-    if presence >> 13:
-        raise ValueError("presence bits 13-15 set")
+    if presence >> (15 if version == 2 else 13):
+        raise ValueError("unknown presence bits")
+    id_form = presence >> 13 & 3 if version == 2 else 0
+    if id_form == 3:
+        raise ValueError("unknown id form")
     i = 60
+
+    def varint():
+        nonlocal i
+        value, shift = 0, 0
+        while True:
+            byte = b[i]
+            i += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value
+
+    def length():
+        # Version 1: u32 big-endian; version 2: varint (docs/format.md, "Event record").
+        nonlocal i
+        if version == 2:
+            return varint()
+        (n,) = struct.unpack_from(">I", b, i)
+        i += 4
+        return n
 
     def string():
         nonlocal i
-        (n,) = struct.unpack_from(">I", b, i)
-        s = b[i + 4:i + 4 + n].decode("utf-8")
-        i += 4 + n
+        n = length()
+        s = b[i:i + n].decode("utf-8")
+        i += n
         return s
 
     ev = {"type": TYPES[type_code], "campaign": string(), "at": string()}
@@ -86,6 +110,11 @@ def decode_event(b):
         elif name == "status":
             ev[name] = STATES[b[i]]
             i += 1
+        elif name == "id" and id_form:
+            ev[name] = ("imp-" if id_form == 1 else "ev-") + b[i:i + 16].hex()
+            i += 16
+        elif name == "attempt" and version == 2:
+            ev[name] = varint()
         elif name == "attempt":
             (ev[name],) = struct.unpack_from(">I", b, i)
             i += 4
@@ -200,7 +229,10 @@ def main(argv):
     env = lmdb.open(store, readonly=True, max_dbs=64)
     events_db = env.open_db(b"events", create=False)
     meta_db = env.open_db(b"meta", create=False)
-    ids_db = env.open_db(b"event_ids", create=False)
+    # Format 2: the id index and the streams hold sorted duplicates (positions, u64 big-endian).
+    ids_db = env.open_db(b"ids", create=False, dupsort=True)
+    campaign_positions_db = env.open_db(b"campaign_positions", create=False, dupsort=True)
+    contact_positions_db = env.open_db(b"contact_positions", create=False, dupsort=True)
     builds_db = env.open_db(b"builds", create=False)
     parked_db = env.open_db(b"parked", create=False)
     # Every database is opened before the read transaction that decodes them (LMDB: a handle
@@ -221,8 +253,18 @@ def main(argv):
             ev = record[4]
             if "id" not in ev:
                 fail(f"position {key_position}: no id stored")
-            elif txn.get(ev["id"].encode("utf-8"), db=ids_db) != struct.pack(">Q", key_position):
-                fail(f"position {key_position}: event_ids does not point at it")
+            else:
+                digest = hashlib.sha256(ev["id"].encode("utf-8")).digest()[:8]
+                cursor = txn.cursor(db=ids_db)
+                if not cursor.set_key_dup(digest, struct.pack(">Q", key_position)):
+                    fail(f"position {key_position}: ids does not point at it")
+            stream = struct.pack("B", len(ev["campaign"].encode("utf-8"))) + ev["campaign"].encode("utf-8")
+            if not txn.cursor(db=campaign_positions_db).set_key_dup(stream, struct.pack(">Q", key_position)):
+                fail(f"position {key_position}: not in its campaign's campaign_positions")
+            if "contact" in ev:
+                stream += struct.pack("B", len(ev["contact"].encode("utf-8"))) + ev["contact"].encode("utf-8")
+                if not txn.cursor(db=contact_positions_db).set_key_dup(stream, struct.pack(">Q", key_position)):
+                    fail(f"position {key_position}: not in its contact's contact_positions")
         refs = {}
         for key, value in txn.cursor(db=refs_db):
             value = bytes(value)

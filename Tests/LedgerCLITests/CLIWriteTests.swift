@@ -33,7 +33,7 @@ import Testing
         let r = try CLI.run(["--version"])
         #expect(r.status == 0, "\(r)")
         #expect(r.stdout.hasPrefix("campaign-ledger "), "\(r)")
-        #expect(r.stdout.contains("record format 1"), "\(r)")
+        #expect(r.stdout.contains("store format 2, record format 2"), "\(r)")
         #expect(r.stdout.contains("projection rules campaign-projections/"), "\(r)")
     }
 

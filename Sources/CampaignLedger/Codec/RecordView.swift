@@ -23,6 +23,10 @@ package struct RecordView {
     }
 
     package let bytes: UnsafeRawBufferPointer
+    /// The record's version (1 or 2).
+    package let version: UInt8
+    /// How the id is kept (version 2 may keep `imp-`/`ev-` ids as 16 bytes).
+    let idForm: EventRecord.IDForm
     package let type: EventType
     package let position: UInt64
     package let recordedAtMicros: Int64
@@ -65,10 +69,11 @@ package struct RecordView {
         self.bytes = bytes
         var r = RecordReader(p: bytes)
         let v = try r.byte("version")
-        guard v == EventRecord.version else {
-            throw RecordDecodeError(
-                message: "record format version \(v), this build reads \(EventRecord.version)", offset: 0)
+        guard v == 1 || v == 2 else {
+            throw RecordDecodeError(message: "record format version \(v), this build reads 1 and 2", offset: 0)
         }
+        version = v
+        r.varintLengths = v == 2
         let typeCode = try r.byte("type")
         guard let type = EventType(code: typeCode) else { throw r.error("unknown event type code \(typeCode)") }
         self.type = type
@@ -77,13 +82,29 @@ package struct RecordView {
         hashOffset = try r.skip(32, "hash")
         atNanos = Int64(bitPattern: try r.u64("atNanos"))
         let presence = UInt16(try r.byte("presence")) << 8 | UInt16(try r.byte("presence"))
-        guard presence & ~EventRecord.knownBits == 0 else { throw r.error("unknown presence bits \(presence)") }
+        guard presence & ~(v == 2 ? EventRecord.knownBitsV2 : EventRecord.knownBits) == 0 else {
+            throw r.error("unknown presence bits \(presence)")
+        }
         func has(_ bit: Bit) -> Bool { presence & bit.mask != 0 }
+        guard let form = EventRecord.IDForm(rawValue: (presence & EventRecord.idFormMask) >> EventRecord.idFormShift),
+            form == .text || has(.id)
+        else { throw r.error("unknown id form in presence bits \(presence)") }
+        idForm = form
         // Whether the strings a contact's fold does not read are checked too.
         let checkAll = checking == .all || !(type.isContactEvent && has(.contact))
         spans.campaign = try r.text("campaign")
         spans.at = try r.text("at")
-        if has(.id) { spans.id = try r.text("id", check: checkAll) }
+        if has(.id) {
+            if form == .text {
+                spans.id = try r.text("id", check: checkAll)
+                if v == 2, EventRecord.IDForm.compact(String(decoding: raw(spans.id), as: UTF8.self)) != nil {
+                    throw r.error("an id of a compact form kept as text")
+                }
+            } else {
+                let at = try r.skip(16, "id")
+                spans.id = Text(offset: UInt32(at), count: 16)
+            }
+        }
         if has(.contact) { spans.contact = try r.text("contact") }
         if has(.channel) {
             let c = try r.byte("channel")
@@ -97,7 +118,7 @@ package struct RecordView {
             guard let status = ContactState(code: c) else { throw r.error("unknown status code \(c)") }
             self.status = status
         }
-        if has(.attempt) { attempt = Int(try r.u32("attempt")) }
+        if has(.attempt) { attempt = Int(v == 2 ? try r.varint32("attempt") : try r.u32("attempt")) }
         if has(.code) { spans.code = try r.text("code") }
         if has(.reason) { spans.reason = try r.text("reason") }
         if has(.providerRef) { spans.providerRef = try r.text("providerRef") }
@@ -113,14 +134,23 @@ package struct RecordView {
     package static func contactBytes(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         var r = RecordReader(p: bytes)
         do {
-            _ = try r.skip(58, "header")  // version, type, position, recordedAt, hash, atNanos
+            let version = try r.byte("version")
+            guard version == 1 || version == 2 else { return nil }
+            r.varintLengths = version == 2
+            _ = try r.skip(57, "header")  // type, position, recordedAt, hash, atNanos
             let presence = UInt16(try r.byte("presence")) << 8 | UInt16(try r.byte("presence"))
             guard presence & EventRecord.Bit.contact.mask != 0 else { return nil }
-            for _ in 0..<(presence & EventRecord.Bit.id.mask != 0 ? 3 : 2) {  // campaign, at, id
-                _ = try r.skip(Int(try r.u32("length")), "string")
+            _ = try r.text("campaign", check: false)
+            _ = try r.text("at", check: false)
+            if presence & EventRecord.Bit.id.mask != 0 {
+                if presence & EventRecord.idFormMask != 0 {
+                    _ = try r.skip(16, "id")
+                } else {
+                    _ = try r.text("id", check: false)
+                }
             }
-            let n = Int(try r.u32("contact"))
-            return UnsafeRawBufferPointer(rebasing: bytes[try r.skip(n, "contact")..<r.i])
+            let contact = try r.text("contact", check: false)
+            return UnsafeRawBufferPointer(rebasing: bytes[Int(contact.offset)..<Int(contact.offset + contact.count)])
         } catch {
             return nil
         }
@@ -136,6 +166,18 @@ package struct RecordView {
     @inline(__always)
     func string(_ t: Text) -> String? {
         t.isPresent ? String(decoding: raw(t), as: UTF8.self) : nil
+    }
+
+    /// Whether the record's id is `other` (UTF-8 bytes).
+    func idEquals(_ other: UnsafeRawBufferPointer) -> Bool {
+        if idForm == .text { return equals(spans.id, other) }
+        return spans.id.isPresent && idString().map { $0.utf8.elementsEqual(other) } == true
+    }
+
+    /// The record's id, rendered from its compact form where it has one; nil when absent.
+    func idString() -> String? {
+        guard spans.id.isPresent else { return nil }
+        return idForm == .text ? string(spans.id) : idForm.render(raw(spans.id))
     }
 
     /// Whether a string of the record equals `other`'s bytes.
@@ -156,7 +198,7 @@ package struct RecordView {
     package func event() -> Event {
         Event(
             type: type, campaign: string(spans.campaign) ?? "", at: string(spans.at) ?? "", atNanos: atNanos,
-            id: string(spans.id), contact: string(spans.contact), channel: channel, name: string(spans.name),
+            id: idString(), contact: string(spans.contact), channel: channel, name: string(spans.name),
             address: string(spans.address), status: status, attempt: attempt, code: string(spans.code),
             reason: string(spans.reason), providerRef: string(spans.providerRef), actor: string(spans.actor),
             meta: string(spans.meta))

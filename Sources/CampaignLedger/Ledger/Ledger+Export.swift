@@ -88,7 +88,7 @@ extension Ledger {
         return try store.environment.read { txn in
             let head = try store.head(txn)
             var databases: [(String, JSONOutput)] = []
-            for (name, db) in zip(StoreLayout.names, [store.layout.meta, store.layout.events, store.layout.eventIDs,
+            for (name, db) in zip(StoreLayout.names, [store.layout.meta, store.layout.events, store.layout.ids,
                                                      store.layout.campaignStreams, store.layout.contactStreams,
                                                      store.layout.redeliveries, store.layout.registry, store.layout.builds]) {
                 let s = try txn.statistics(db)

@@ -132,13 +132,7 @@ extension Ledger {
 
     /// The first position of a campaign's stream (its `campaign.created`), or nil.
     private func firstStreamPosition(_ campaign: String, _ txn: borrowing Transaction) throws -> UInt64? {
-        let prefix = StoreLayout.campaignPrefix(campaign)
-        var first: UInt64?
-        try txn.forEach(store.layout.campaignStreams, prefix: prefix) { key, _ in
-            first = UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: key[prefix.count...]))
-            return false
-        }
-        return first
+        try store.streamEnd(campaign: campaign, contact: nil, last: false, txn)
     }
 
     /// The position of the campaign's `campaign.finished`/`campaign.canceled`, or nil while it
@@ -158,11 +152,9 @@ extension Ledger {
     private func redeliveries(
         campaign: String, contact: String?, _ txn: borrowing Transaction
     ) throws -> [(side: Redelivery, record: RecordedEvent)] {
-        let prefix = contact.map { StoreLayout.contactStreamPrefix(campaign, $0) } ?? StoreLayout.campaignPrefix(campaign)
-        let db = contact == nil ? store.layout.campaignStreams : store.layout.contactStreams
         var out: [(side: Redelivery, record: RecordedEvent)] = []
         for side in try store.redeliveries(txn) {
-            guard try txn.get(db, StoreLayout.streamEntry(prefix, side.repeats)) != nil else { continue }
+            guard try store.streamContains(campaign: campaign, contact: contact, side.repeats, txn) else { continue }
             out.append((side, try record(side.repeats, txn)))
         }
         out.sort { ($0.side.after, $0.side.sequence) < ($1.side.after, $1.side.sequence) }

@@ -53,6 +53,13 @@ public final class Ledger: Sendable {
     }
 
     let store: LedgerStore
+
+    /// When opening upgraded a store of an older format in place (docs/format.md, "Format 1 and
+    /// the migration"): what was done; nil when the store was already current.
+    public var migration: FormatMigration? { store.migration }
+
+    /// The store format this library writes (docs/format.md).
+    public static var storeFormat: UInt32 { StoreLayout.formatVersion }
     public let configuration: Configuration
     private let committer: GroupCommitter<AppendRequest, AppendOutcome>
     let callbackCommitter: GroupCommitter<CallbackBatch, CallbackOutcome>
@@ -85,6 +92,11 @@ public final class Ledger: Sendable {
         }
         configuration.logger.debug(
             "opened ledger", metadata: ["path": "\(configuration.path)", "readOnly": "\(store.isReadOnly)"])
+        if let m = store.migration, m.events > 0 {
+            configuration.logger.notice(
+                "upgraded the store from format \(m.from) to \(m.to): \(m.events) events re-indexed",
+                metadata: ["path": "\(configuration.path)", "seconds": "\(m.seconds)"])
+        }
         // A build with our rules that lags the log (a crash, or appends by a process with other
         // rules) is caught up before this process serves queries.
         if configuration.catchUpOnOpen {

@@ -113,32 +113,34 @@ extension Ledger {
             return check(view)
         }
         var idEntries: UInt64 = 0
-        try txn.forEach(layout.eventIDs) { key, value in
+        // `ids`, `campaign_positions`, `contact_positions` hold each key's positions as sorted
+        // duplicates: the walk visits every (key, position) pair.
+        try txn.forEach(layout.ids) { key, value in
             idEntries += 1
             let position = value.count == 8 ? UInt64(bigEndianBytes: value) ?? 0 : 0
-            if try !event(at: position, { $0.equals($0.spans.id, key) }) {
-                let id = quoted(String(decoding: key, as: UTF8.self))
+            if try !event(at: position, { $0.idString().map { StoreLayout.idKey($0).elementsEqual(key) } ?? false }) {
+                let digest = hex(Array(key))
                 problems.append(VerifyProblem(
                     position: position,
-                    message: position > last ? "event id \(id) points past the last event (\(last))"
-                        : "event id \(id) points at an event with another id"))
+                    message: position > last ? "the `ids` entry \(digest) points past the last event (\(last))"
+                        : "the `ids` entry \(digest) points at an event with another id"))
             }
             return true
         }
         if idEntries != walk.idCount {
-            problems.append(VerifyProblem(position: nil, message: "`event_ids` has \(idEntries) entries for \(walk.idCount) events"))
+            problems.append(VerifyProblem(position: nil, message: "`ids` has \(idEntries) entries for \(walk.idCount) events"))
         }
         let streams = [
-            (layout.campaignStreams, walk.campaignStreamCount, "campaign_streams", false),
-            (layout.contactStreams, walk.contactStreamCount, "contact_streams", true),
+            (layout.campaignStreams, walk.campaignStreamCount, "campaign_positions", false),
+            (layout.contactStreams, walk.contactStreamCount, "contact_positions", true),
         ]
         for (db, wanted, name, ofContacts) in streams {
             var seen: UInt64 = 0
-            try txn.forEach(db) { key, _ in
+            try txn.forEach(db) { key, value in
                 seen += 1
-                let position = key.count > 8 ? UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: key.suffix(8))) ?? 0 : 0
+                let position = value.count == 8 ? UInt64(bigEndianBytes: value) ?? 0 : 0
                 let matches = try event(at: position) { view in
-                    guard let entry = LogWalk.streamEntry(view, contacts: ofContacts) else { return false }
+                    guard let entry = LogWalk.streamKey(view, contacts: ofContacts) else { return false }
                     return entry.elementsEqual(key)
                 }
                 if !matches {
@@ -214,7 +216,7 @@ private struct LogWalk {
     var previous = LogHead.empty.hash
     var expected: UInt64 = 1
     var projector = Projector()
-    /// Events that must have an entry in `event_ids`, `campaign_streams`, `contact_streams`.
+    /// Events that must have an entry in `ids`, `campaign_positions`, `contact_positions`.
     var idCount: UInt64 = 0
     var campaignStreamCount: UInt64 = 0
     var contactStreamCount: UInt64 = 0
@@ -311,12 +313,12 @@ extension LogWalk {
 
     /// The key of a stored event's entry in `campaign_streams` (or, with `contacts`, in
     /// `contact_streams`; nil when it has none there).
-    static func streamEntry(_ view: RecordView, contacts: Bool) -> [UInt8]? {
+    static func streamKey(_ view: RecordView, contacts: Bool) -> [UInt8]? {
         let campaign = view.string(view.spans.campaign) ?? ""
-        guard contacts else { return StoreLayout.streamEntry(StoreLayout.campaignPrefix(campaign), view.position) }
+        guard contacts else { return StoreLayout.campaignPrefix(campaign) }
         guard hasContactStream(view.type, hasContact: view.hasContact), let contact = view.string(view.spans.contact) else {
             return nil
         }
-        return StoreLayout.streamEntry(StoreLayout.contactStreamPrefix(campaign, contact), view.position)
+        return StoreLayout.contactStreamPrefix(campaign, contact)
     }
 }

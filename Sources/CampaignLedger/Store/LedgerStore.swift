@@ -30,6 +30,16 @@ public struct LogHead: Sendable, Hashable {
     }
 }
 
+/// An upgrade of a store's format made when it was opened (`Ledger.migration`).
+public struct FormatMigration: Sendable, Hashable {
+    /// The format before and after.
+    public var from: UInt32
+    public var to: UInt32
+    /// Events whose index entries were written anew (0 when another process migrated first).
+    public var events: UInt64
+    public var seconds: Double
+}
+
 /// One atomic unit offered to the log: all its events are appended, or none.
 struct AppendRequest: Sendable {
     var events: [Event]
@@ -57,6 +67,9 @@ final class LedgerStore: Sendable {
     /// Opened build databases, by build number.
     private let storages = Mutex<[UInt32: BuildStorage]>([:])
     private let customDatabases = Mutex<[UInt32: Database]>([:])
+    /// When this open upgraded a store of format 1 (docs/format.md): the events re-indexed and
+    /// the seconds it took; nil otherwise.
+    let migration: FormatMigration?
     /// The custom projections this process maintains, by name.
     let customProjections: [String: any LedgerProjection]
 
@@ -76,6 +89,7 @@ final class LedgerStore: Sendable {
         environment = opened.environment
         layout = opened.layout
         isReadOnly = opened.readOnly
+        migration = opened.migration
         self.path = path
         for info in try environment.read({ txn in try LedgerStore.buildInfos(layout, txn) }) where info.status != .dropped {
             try openBuild(info)
@@ -84,7 +98,7 @@ final class LedgerStore: Sendable {
 
     private static func openEnvironment(
         path: String, create: Bool, mapSize: Int
-    ) throws -> (environment: StoreEnvironment, layout: StoreLayout, readOnly: Bool) {
+    ) throws -> (environment: StoreEnvironment, layout: StoreLayout, readOnly: Bool, migration: FormatMigration?) {
         let dataFile = path + "/data.mdb"
         let exists = FileManager.default.fileExists(atPath: dataFile)
         if !exists && !create { throw LedgerError.storeNotFound(path: path) }
@@ -96,11 +110,35 @@ final class LedgerStore: Sendable {
         options.readOnly = !writable
         options.create = create
         let environment: StoreEnvironment
-        let dbs: [Database]
+        let meta: Database
         do {
             let lmdb = try Environment.open(path: path, options: options)
             environment = StoreEnvironment(lmdb: lmdb, path: path)
-            dbs = try lmdb.openDatabases(StoreLayout.names, create: writable)
+            meta = try lmdb.openDatabases(["meta"], create: writable)[0]
+        } catch {
+            if error == .notFound { throw LedgerError.storeNotFound(path: path) }
+            throw translate(error, path: path)
+        }
+        let format = try readFormat(environment, meta)
+        var migration: FormatMigration?
+        if let format, format > StoreLayout.formatVersion {
+            throw LedgerError.unavailable(
+                "\(path) is a ledger of format \(format); this ledger reads format \(StoreLayout.formatVersion) and older. Use a newer ledger binary")
+        }
+        if format == 1 {
+            guard writable else {
+                throw LedgerError.unavailable(
+                    "\(path) is a ledger of format 1, which this ledger upgrades in place: open it once with write access (`ledger migrate --store \(path)`)")
+            }
+            let start = DispatchTime.now().uptimeNanoseconds
+            let events = try migrateFormatOne(environment, meta)
+            migration = FormatMigration(
+                from: 1, to: StoreLayout.formatVersion, events: events,
+                seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let dbs: [Database]
+        do {
+            dbs = try environment.lmdb.openDatabases(StoreLayout.names, create: writable, kinds: StoreLayout.kinds)
         } catch {
             if error == .notFound { throw LedgerError.storeNotFound(path: path) }
             throw translate(error, path: path)
@@ -114,22 +152,67 @@ final class LedgerStore: Sendable {
         } catch {
             throw translate(error, path: path)
         }
-        let format = try readFormat(environment, layout)
-        if let format, format > StoreLayout.formatVersion {
-            throw LedgerError.unavailable(
-                "\(path) is a ledger of format \(format); this ledger reads format \(StoreLayout.formatVersion) and older. Use a newer ledger binary")
-        }
         if format == nil {
             guard writable else { throw LedgerError.storeNotFound(path: path) }
             try initialize(environment, layout)
         }
-        return (environment, layout, !writable)
+        return (environment, layout, !writable, migration)
     }
 
-    private static func readFormat(_ environment: StoreEnvironment, _ layout: StoreLayout) throws -> UInt32? {
-        let raw: [UInt8]? = try environment.read { txn in try txn.get(layout.meta, StoreLayout.formatKey) }
-        guard let raw else { return nil }
-        return UInt32(bigEndianBytes: raw)
+    private static func readFormat(_ environment: StoreEnvironment, _ meta: Database) throws -> UInt32? {
+        try environment.read { txn in try readFormat(meta, txn) }
+    }
+
+    private static func readFormat(_ meta: Database, _ txn: borrowing Transaction) throws -> UInt32? {
+        try txn.get(meta, StoreLayout.formatKey).flatMap { UInt32(bigEndianBytes: $0) }
+    }
+
+    /// Upgrades a store of format 1 to format 2 (docs/format.md, "Format 1 and the migration"),
+    /// in one write transaction, so a crash leaves format 1 whole and the next open does it
+    /// again: the three indexes are made anew from the log (`ids`, `campaign_positions`,
+    /// `contact_positions`), format 1's are dropped, `meta.format` becomes 2. Event records,
+    /// positions, `recordedAt`, hashes, the registry and the projection builds stay as they are.
+    /// Returns the number of events indexed (0 when another process migrated first).
+    @discardableResult
+    static func migrateFormatOne(_ environment: StoreEnvironment, _ meta: Database) throws -> UInt64 {
+        let lmdb = environment.lmdb
+        let (old, new): ([Database], [Database])
+        do {
+            old = try lmdb.openDatabases(["events"] + StoreLayout.formatOneIndexes, create: false)
+            new = try lmdb.openDatabases(
+                ["ids", "campaign_positions", "contact_positions"], create: true, kinds: StoreLayout.kinds)
+        } catch {
+            throw translate(error, path: environment.path)
+        }
+        let indexed: UInt64 = try environment.write { txn in
+            guard try readFormat(meta, txn) == 1 else { return 0 }
+            for db in new { try txn.clear(db) }
+            var count: UInt64 = 0
+            try txn.forEach(old[0]) { key, value in
+                let view: RecordView
+                do {
+                    view = try RecordView(value)
+                } catch {
+                    throw LedgerError.corrupted(
+                        "the event at position \(UInt64(bigEndianBytes: key) ?? 0) does not decode (\(error)); nothing was migrated")
+                }
+                guard let id = view.idString(), let campaign = view.string(view.spans.campaign) else {
+                    throw LedgerError.corrupted("the event at position \(view.position) has no id; nothing was migrated")
+                }
+                try txn.put(new[0], StoreLayout.idKey(id), Array(key), flags: .noDuplicateValue)
+                try txn.put(new[1], StoreLayout.campaignPrefix(campaign), Array(key), flags: .appendDuplicate)
+                if view.isContactReport, let contact = view.string(view.spans.contact) {
+                    try txn.put(new[2], StoreLayout.contactStreamPrefix(campaign, contact), Array(key), flags: .appendDuplicate)
+                }
+                count += 1
+                return true
+            }
+            for db in old.dropFirst() { try txn.drop(db) }
+            try txn.put(meta, StoreLayout.formatKey, StoreLayout.formatVersion.bigEndianBytes)
+            return count
+        }
+        for name in StoreLayout.formatOneIndexes { lmdb.forgetDatabase(name) }
+        return indexed
     }
 
     // MARK: Builds
@@ -299,23 +382,75 @@ final class LedgerStore: Sendable {
         }
     }
 
+    /// The database and key of a campaign's stream (contact nil) or of a contact's.
+    func stream(campaign: String, contact: String?) -> (db: Database, key: [UInt8]) {
+        if let contact { return (layout.contactStreams, StoreLayout.contactStreamPrefix(campaign, contact)) }
+        return (layout.campaignStreams, StoreLayout.campaignPrefix(campaign))
+    }
+
     /// Positions in a campaign's stream (contact nil) or a contact's stream, in order.
     func streamPositions(campaign: String, contact: String?, _ txn: borrowing Transaction) throws -> [UInt64] {
-        let prefix = contact.map { StoreLayout.contactStreamPrefix(campaign, $0) } ?? StoreLayout.campaignPrefix(campaign)
-        let db = contact == nil ? layout.campaignStreams : layout.contactStreams
-        var out: [UInt64] = []
-        try txn.forEach(db, prefix: prefix) { key, _ in
-            out.append(UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: key[prefix.count...]))!)
-            return true
+        let (db, key) = stream(campaign: campaign, contact: contact)
+        return try Self.positions(db, key, txn)
+    }
+
+    /// The positions stored under `key` in a database of sorted positions, in order.
+    static func positions(_ db: Database, _ key: [UInt8], _ txn: borrowing Transaction) throws -> [UInt64] {
+        try txn.withCursor(db) { cursor in
+            var out: [UInt64] = []
+            guard try cursor.seek(exactly: key) != nil else { return out }
+            try cursor.forEachDuplicateBlock { block in
+                out.reserveCapacity(out.count + block.count / 8)
+                var i = 0
+                while i + 8 <= block.count {
+                    out.append(UInt64(bigEndianBytes: UnsafeRawBufferPointer(rebasing: block[i..<i + 8]))!)
+                    i += 8
+                }
+                return true
+            }
+            return out
         }
-        return out
+    }
+
+    /// The first (`last` false) or last position of a stream, or nil when it is empty.
+    func streamEnd(campaign: String, contact: String?, last: Bool, _ txn: borrowing Transaction) throws -> UInt64? {
+        let (db, key) = stream(campaign: campaign, contact: contact)
+        return try txn.withCursor(db) { cursor in
+            guard let first = try cursor.seek(exactly: key) else { return nil }
+            let entry = last ? try cursor.lastDuplicate() : first
+            return entry.flatMap { UInt64(bigEndianBytes: $0.value) }
+        }
+    }
+
+    /// Whether `position` is in the stream.
+    func streamContains(campaign: String, contact: String?, _ position: UInt64, _ txn: borrowing Transaction) throws -> Bool {
+        let (db, key) = stream(campaign: campaign, contact: contact)
+        return try txn.withCursor(db) { cursor in try cursor.seek(exactly: key, value: position.bigEndianBytes) != nil }
     }
 
     func streamVersion(_ e: StreamExpectation, _ txn: borrowing Transaction) throws -> UInt64 {
-        let prefix = e.contact.map { StoreLayout.contactStreamPrefix(e.campaign, $0) } ?? StoreLayout.campaignPrefix(e.campaign)
-        let db = e.contact == nil ? layout.campaignStreams : layout.contactStreams
-        guard let (key, _) = try txn.last(db, prefix: prefix), key.count == prefix.count + 8 else { return 0 }
-        return UInt64(bigEndianBytes: Array(key[prefix.count...]))!
+        try streamEnd(campaign: e.campaign, contact: e.contact, last: true, txn) ?? 0
+    }
+
+    /// The position of the event whose id is `id`, or nil: the positions under the id's digest
+    /// in `ids`, each checked against its record's id (two ids may share a digest prefix).
+    static func position(ofID id: String, _ layout: StoreLayout, _ txn: borrowing Transaction) throws -> UInt64? {
+        var id = id
+        return try id.withUTF8 { utf8 in
+            for position in try Self.positions(layout.ids, StoreLayout.idKey(utf8: UnsafeRawBufferPointer(utf8)), txn) {
+                guard let bytes = try position.bigEndianBytes.withUnsafeBytes({ try txn.get(layout.events, $0) }) else {
+                    throw LedgerError.corrupted("an event id's entry points at position \(position), which has no event")
+                }
+                let view: RecordView
+                do {
+                    view = try RecordView(bytes)
+                } catch {
+                    throw LedgerError.corrupted("the event at position \(position) does not decode (\(error))")
+                }
+                if view.idEquals(UnsafeRawBufferPointer(utf8)) { return position }
+            }
+            return nil
+        }
     }
 
     // MARK: Appending
@@ -429,12 +564,10 @@ final class LedgerStore: Sendable {
         record.hash = ExportLine.chain(previous: previous, digest: ExportLine.digest(record))
         let key = position.bigEndianBytes
         try txn.put(layout.events, key, EventRecord.encode(record), flags: .append)
-        try txn.put(layout.eventIDs, Array(event.id!.utf8), key, flags: .noOverwrite)
-        try txn.put(layout.campaignStreams, StoreLayout.streamEntry(StoreLayout.campaignPrefix(event.campaign), position), [])
+        try txn.put(layout.ids, StoreLayout.idKey(event.id!), key, flags: .noDuplicateValue)
+        try txn.put(layout.campaignStreams, StoreLayout.campaignPrefix(event.campaign), key, flags: .appendDuplicate)
         if let contact = event.contact, event.type.isContactEvent {
-            try txn.put(
-                layout.contactStreams,
-                StoreLayout.streamEntry(StoreLayout.contactStreamPrefix(event.campaign, contact), position), [])
+            try txn.put(layout.contactStreams, StoreLayout.contactStreamPrefix(event.campaign, contact), key, flags: .appendDuplicate)
         }
         return record
     }

@@ -3,17 +3,29 @@ import LMDB
 /// The named LMDB databases of a ledger and how their keys are built (docs/format.md).
 struct StoreLayout {
     /// The on-disk format this code reads and writes. A store of a newer format is refused.
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
 
     static let names = [
-        "meta", "events", "event_ids", "campaign_streams", "contact_streams", "redeliveries",
+        "meta", "events", "ids", "campaign_positions", "contact_positions", "redeliveries",
         "registry", "builds",
     ]
 
+    /// The databases holding sorted lists of positions (u64 big-endian) under each key.
+    static let kinds: [String: DatabaseKind] = [
+        "ids": .sortedFixedSizeDuplicates, "campaign_positions": .sortedFixedSizeDuplicates,
+        "contact_positions": .sortedFixedSizeDuplicates,
+    ]
+
+    /// Format 1's indexes, which the migration to format 2 replaces (docs/format.md).
+    static let formatOneIndexes = ["event_ids", "campaign_streams", "contact_streams"]
+
     let meta: Database
     let events: Database
-    let eventIDs: Database
+    /// Event id digest (`idKey`) → the positions of the events whose id has that digest.
+    let ids: Database
+    /// A campaign's stream: `campaignPrefix` → its positions.
     let campaignStreams: Database
+    /// A contact's stream: `contactStreamPrefix` → its positions.
     let contactStreams: Database
     let redeliveries: Database
     let registry: Database
@@ -28,7 +40,7 @@ struct StoreLayout {
     init(_ dbs: [Database]) {
         meta = dbs[0]
         events = dbs[1]
-        eventIDs = dbs[2]
+        ids = dbs[2]
         campaignStreams = dbs[3]
         contactStreams = dbs[4]
         redeliveries = dbs[5]
@@ -76,9 +88,14 @@ struct StoreLayout {
         return key
     }
 
-    /// A stream entry: the stream's prefix followed by the event's position (u64 big-endian).
-    static func streamEntry(_ prefix: [UInt8], _ position: UInt64) -> [UInt8] {
-        prefix + position.bigEndianBytes
+    /// The key of an event id in `ids`: the first 8 bytes of SHA-256 of its UTF-8 bytes.
+    static func idKey(_ id: String) -> [UInt8] {
+        var id = id
+        return id.withUTF8 { idKey(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func idKey(utf8: UnsafeRawBufferPointer) -> [UInt8] {
+        SHA256Digest.withDigest(of: utf8) { Array($0.prefix(8)) }
     }
 
     /// Registry keys: 0x01 ‖ campaign for a campaign, 0x02 ‖ contactKey for a contact.

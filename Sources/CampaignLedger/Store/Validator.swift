@@ -20,7 +20,7 @@ struct Validator {
     /// Registry entries changed by the accepted requests and the current one.
     private var campaigns: [String: CampaignRegistryEntry] = [:]
     private var contacts: [ContactIdentity: ContactRegistryEntry] = [:]
-    /// The position of each id admitted for appending here (not yet in the store's `event_ids`).
+    /// The position of each id admitted for appending here (not yet in the store's `ids`).
     private var ids: [String: UInt64] = [:]
     /// The events admitted for appending, in position order from `firstPosition`: what a
     /// re-delivery of one of them is compared with.
@@ -103,9 +103,7 @@ struct Validator {
 
     private func existing(id: String, _ txn: borrowing Transaction) throws -> (position: UInt64, event: Event)? {
         if let position = ids[id] { return (position, admitted[Int(position - firstPosition)]) }
-        guard let raw = try txn.get(layout.eventIDs, Array(id.utf8)),
-            let position = UInt64(bigEndianBytes: raw)
-        else { return nil }
+        guard let position = try LedgerStore.position(ofID: id, layout, txn) else { return nil }
         let record = try position.bigEndianBytes.withUnsafeBytes { key in
             guard let bytes = try txn.get(layout.events, key) else {
                 throw LedgerError.corrupted("event id \(id) points at position \(position), which has no event")
@@ -118,7 +116,7 @@ struct Validator {
     /// The position of the event with `id`, appended before or in this transaction, or nil.
     func position(ofID id: String, _ txn: borrowing Transaction) throws -> UInt64? {
         if let position = ids[id] { return position }
-        return try txn.get(layout.eventIDs, Array(id.utf8)).flatMap { UInt64(bigEndianBytes: $0) }
+        return try LedgerStore.position(ofID: id, layout, txn)
     }
 
     // MARK: Judging

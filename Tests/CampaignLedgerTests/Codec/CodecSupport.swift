@@ -36,6 +36,15 @@ enum RandomEvents {
         return s.isEmpty ? "x" : s
     }
 
+    /// An id of any shape, a third of the time one the ledger assigns (`imp-`/`ev-` + 32 hex).
+    static func eventID(_ g: inout SeededGenerator) -> String {
+        switch Int.random(in: 0..<6, using: &g) {
+        case 0: "imp-" + (0..<32).map { _ in String(Int.random(in: 0..<16, using: &g), radix: 16) }.joined()
+        case 1: "ev-" + (0..<32).map { _ in String(Int.random(in: 0..<16, using: &g), radix: 16) }.joined()
+        default: id(&g)
+        }
+    }
+
     static func maybe<T>(_ g: inout SeededGenerator, _ make: (inout SeededGenerator) -> T) -> T? {
         Bool.random(using: &g) ? make(&g) : nil
     }
@@ -49,7 +58,7 @@ enum RandomEvents {
         let at = RFC3339.formatMicros(seconds * 1_000_000)
         var e = Event(type: type, campaign: id(&g), at: at, atNanos: nanos + 0)
         e.atNanos = seconds * 1_000_000_000 + Int64(at.split(separator: ".")[1].prefix(6))! * 1000
-        e.id = maybe(&g, id)
+        e.id = maybe(&g, eventID)
         e.code = maybe(&g, id)
         e.reason = maybe(&g) { text(&$0, min: 0, max: 20, controls: true) }
         e.providerRef = maybe(&g, id)

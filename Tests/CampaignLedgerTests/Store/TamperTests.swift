@@ -41,10 +41,10 @@ import CampaignLedgerDemo
 
     static func key(_ position: UInt64) -> [UInt8] { position.bigEndianBytes }
 
-    static func firstKey(_ txn: borrowing Transaction, _ db: Database) throws -> [UInt8]? {
-        var first: [UInt8]?
-        try txn.forEach(db) { key, _ in
-            first = Array(key)
+    static func firstEntry(_ txn: borrowing Transaction, _ db: Database) throws -> (key: [UInt8], value: [UInt8])? {
+        var first: (key: [UInt8], value: [UInt8])?
+        try txn.forEach(db) { key, value in
+            first = (Array(key), Array(value))
             return false
         }
         return first
@@ -135,30 +135,29 @@ import CampaignLedgerDemo
     /// entry moved, removed or invented is found, named by position where it has one.
     @Test func aTamperedIndexEntryIsFound() throws {
         let (path, head) = try Self.store()
-        // An event id pointed at another event.
-        var report = try Self.tamper(path, database: "event_ids") { txn, ids in
-            let moved = try Self.firstKey(txn, ids)
-            try txn.put(ids, try #require(moved), Self.key(head / 2))
+        // An event id's entry moved to another event.
+        var report = try Self.tamper(path, database: "ids") { txn, ids in
+            let (digest, position) = try #require(try Self.firstEntry(txn, ids))
+            #expect(try txn.delete(ids, digest, value: position))
+            try txn.put(ids, digest, Self.key(head / 2))
         }
         #expect(report.problems.contains { $0.position == head / 2 && $0.message.contains("another id") }, "\(report.problems)")
 
         // A campaign stream entry removed: one event without its entry.
         let (path2, _) = try Self.store()
-        report = try Self.tamper(path2, database: "campaign_streams") { txn, streams in
-            let first = try Self.firstKey(txn, streams)
-            let deleted = try txn.delete(streams, try #require(first))
-            #expect(deleted)
+        report = try Self.tamper(path2, database: "campaign_positions") { txn, streams in
+            let (campaign, position) = try #require(try Self.firstEntry(txn, streams))
+            #expect(try txn.delete(streams, campaign, value: position))
         }
-        #expect(report.problems.contains { $0.message.contains("`campaign_streams` has") }, "\(report.problems)")
+        #expect(report.problems.contains { $0.message.contains("`campaign_positions` has") }, "\(report.problems)")
 
         // A contact stream entry invented for an event of another contact.
         let (path3, head3) = try Self.store()
-        report = try Self.tamper(path3, database: "contact_streams") { txn, streams in
-            let first = try Self.firstKey(txn, streams)
-            let prefix = try #require(first).dropLast(8)
-            try txn.put(streams, Array(prefix) + Self.key(head3 - 1), [])
+        report = try Self.tamper(path3, database: "contact_positions") { txn, streams in
+            let (contact, _) = try #require(try Self.firstEntry(txn, streams))
+            try txn.put(streams, contact, Self.key(head3 - 1))
         }
         #expect(report.problems.contains { $0.position == head3 - 1 && $0.message.contains("does not match") }, "\(report.problems)")
-        #expect(report.problems.contains { $0.message.contains("`contact_streams` has") }, "\(report.problems)")
+        #expect(report.problems.contains { $0.message.contains("`contact_positions` has") }, "\(report.problems)")
     }
 }

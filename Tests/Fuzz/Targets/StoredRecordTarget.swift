@@ -16,7 +16,7 @@ enum StoredRecordTarget {
             }
             return
         }
-        let encoded = EventRecord.encode(record)
+        let encoded = EventRecord.encode(record, version: data[0])  // a decoded record's version is 1 or 2
         guard encoded == data else {
             throw FuzzViolation("a decoded record re-encodes to other bytes (\(data.count) in, \(encoded.count) out)")
         }
