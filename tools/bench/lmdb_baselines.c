@@ -147,17 +147,34 @@ typedef struct {
     int64_t at;
 } Event;
 
+/* A string's length: u32 in record version 1, a varint in version 2 (docs/format.md). */
+static int varint_lengths;
+
 static const unsigned char *string_at(const unsigned char *r, size_t *i, uint32_t *len) {
-    *len = get_be32(r + *i);
-    const unsigned char *s = r + *i + 4;
-    *i += 4 + *len;
+    if (varint_lengths) {
+        uint32_t v = 0;
+        int shift = 0;
+        unsigned char b;
+        do {
+            b = r[(*i)++];
+            v |= (uint32_t)(b & 0x7f) << shift;
+            shift += 7;
+        } while (b & 0x80);
+        *len = v;
+    } else {
+        *len = get_be32(r + *i);
+        *i += 4;
+    }
+    const unsigned char *s = r + *i;
+    *i += *len;
     return s;
 }
 
-/* docs/format.md, "Event record": the fields up to `status`. */
+/* docs/format.md, "Event record": the fields up to `status` (versions 1 and 2). */
 static void decode(Event *e) {
     const unsigned char *r = e->record;
     uint32_t at_len;
+    varint_lengths = r[0] == 2;
     e->type = r[1];
     e->at = (int64_t)get_be64(r + 50);
     unsigned presence = (unsigned)r[58] << 8 | r[59];
@@ -166,7 +183,13 @@ static void decode(Event *e) {
     string_at(r, &i, &at_len);
     e->contact = NULL; e->contact_len = 0; e->id = NULL; e->id_len = 0; e->status = 0;
     uint32_t skip;
-    if (presence & 1) e->id = string_at(r, &i, &e->id_len);
+    if ((presence & 1) && r[0] == 2 && (presence >> 13 & 3)) {  /* an imp-/ev- id kept as 16 bytes */
+        e->id = r + i;
+        e->id_len = 16;
+        i += 16;
+    } else if (presence & 1) {
+        e->id = string_at(r, &i, &e->id_len);
+    }
     if (presence & 2) e->contact = string_at(r, &i, &e->contact_len);
     if (presence & 4) i += 1;
     if (presence & 8) string_at(r, &i, &skip);
@@ -206,9 +229,9 @@ static size_t prefixed(unsigned char *out, const unsigned char *s, uint32_t n) {
 }
 
 /*
- * Writes, in 10 k-event transactions, the records the ledger writes per event (docs/format.md):
- * per event the log record (the ledger's own bytes, MDB_APPEND), the id index entry (no
- * overwrite: the duplicate check), the campaign and contact stream entries, a registry lookup
+ * Writes, in 10 k-event transactions, the records the ledger writes per event (docs/format.md,
+ * format 2): per event the log record (the ledger's own bytes, MDB_APPEND), the id index entry
+ * (MDB_NODUPDATA), the position appended to the campaign's and the contact's lists, a registry lookup
  * (validation) and, for delivered/read reports, a timing index entry; per transaction, once per
  * touched contact, a read and a write of its fold (the build's mean fold size) and its registry
  * record; once per touched campaign, its aggregate; and the head and the build checkpoint. No
@@ -249,8 +272,12 @@ static void write_equivalent(const char *store, const char *dir) {
 
     MDB_env *env = open_env(dir, 0);
     check(mdb_txn_begin(env, NULL, 0, &txn), "begin");
-    MDB_dbi d_events = open_db(txn, "events", MDB_CREATE), d_ids = open_db(txn, "event_ids", MDB_CREATE),
-            d_cs = open_db(txn, "campaign_streams", MDB_CREATE), d_ks = open_db(txn, "contact_streams", MDB_CREATE),
+    /* Format 2's indexes: positions as sorted fixed-size duplicates under an 8-byte id digest,
+     * a campaign, a contact (docs/format.md). The id digest here is FNV-1a (a floor: the ledger
+     * computes SHA-256). */
+    unsigned dups = MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED;
+    MDB_dbi d_events = open_db(txn, "events", MDB_CREATE), d_ids = open_db(txn, "ids", dups),
+            d_cs = open_db(txn, "campaign_positions", dups), d_ks = open_db(txn, "contact_positions", dups),
             d_reg = open_db(txn, "registry", MDB_CREATE), d_fold = open_db(txn, "b1.contacts", MDB_CREATE),
             d_agg = open_db(txn, "b1.campaigns", MDB_CREATE), d_tim = open_db(txn, "b1.timings", MDB_CREATE),
             d_meta = open_db(txn, "meta", MDB_CREATE), d_builds = open_db(txn, "builds", MDB_CREATE);
@@ -266,7 +293,13 @@ static void write_equivalent(const char *store, const char *dir) {
             Event *e = &events[j];
             put_be64(pos, (uint64_t)j + 1);
             put(txn, d_events, pos, 8, e->record, e->size, MDB_APPEND);
-            if (e->id) put(txn, d_ids, e->id, e->id_len, pos, 8, MDB_NOOVERWRITE);
+            if (e->id) {
+                uint64_t h = 14695981039346656037ULL;
+                for (uint32_t b = 0; b < e->id_len; b++) h = (h ^ e->id[b]) * 1099511628211ULL;
+                unsigned char digest[8];
+                put_be64(digest, h);
+                put(txn, d_ids, digest, 8, pos, 8, MDB_NODUPDATA);
+            }
             size_t len = prefixed(buf, e->campaign, e->campaign_len);
             if (e->contact) { /* validation reads the contact's registry record */
                 unsigned char reg[600];
@@ -276,12 +309,10 @@ static void write_equivalent(const char *store, const char *dir) {
                 MDB_val rk = {rlen + e->contact_len, reg};
                 mdb_get(txn, d_reg, &rk, &v);
             }
-            memcpy(buf + len, pos, 8);
-            put(txn, d_cs, buf, len + 8, "", 0, 0);
+            put(txn, d_cs, buf, len, pos, 8, MDB_APPENDDUP);
             if (e->contact) {
                 size_t l2 = len + prefixed(buf + len, e->contact, e->contact_len);
-                memcpy(buf + l2, pos, 8);
-                put(txn, d_ks, buf, l2 + 8, "", 0, 0);
+                put(txn, d_ks, buf, l2, pos, 8, MDB_APPENDDUP);
                 touched[m++] = j;
                 if (e->status == 17 || e->status == 18) {
                     buf[len] = e->status == 17 ? 1 : 2;
