@@ -159,6 +159,22 @@ for round in $(seq 1 "$rounds"); do
   fi
 done
 
+# The contacts-heavy shape (issue #16): the same generator keeping one status report per
+# contact (about 2 events per contact), imported once, rebuilt against the C scan of that store.
+say "contacts-heavy trace: rebuild against the C scan"
+thin=$work/trace-contacts-heavy.jsonl
+"$lb" generate --events "$events" --statuses-per-contact 1 --output "$thin" > "$work/thin.tsv"
+record trace_events_contacts_heavy "$(wc -l < "$thin")"
+record trace_contacts_contacts_heavy "$(grep '^trace_contacts' "$work/thin.tsv" | cut -f2)"
+rm -rf "$work/thin"
+"$ledger" import "$thin" --store "$work/thin" > /dev/null 2>&1
+for round in $(seq 1 "$rounds"); do
+  settle
+  "$lb" rebuild --store "$work/thin" --label _contacts_heavy >> "$results" 2> /dev/null
+  "$cbase" scan "$work/thin" | sed 's/^c_scan_eps/c_scan_eps_contacts_heavy/' >> "$results"
+done
+rm -rf "$work/thin" "$thin"
+
 # Heap growth: the same contacts, more events (late reports for every contact), rebuilt again.
 say "rebuild with more events and the same contacts"
 for build in $("$ledger" projections list --store "$store" --json | grep -o '"build":[0-9]*' | cut -d: -f2); do
@@ -169,6 +185,7 @@ done
 record rebuild_events_more_events "$(field events "$work/stats-more.json")"
 settle
 "$lb" rebuild --store "$store" --label _more_events >> "$results" 2> /dev/null
+"$cbase" scan "$store" | sed 's/^c_scan_eps/c_scan_eps_more_events/' >> "$results"
 /usr/bin/time -f %M -o "$work/rss" "$ledger" rebuild --store "$store" --json > /dev/null 2>&1
 record rebuild_cli_maxrss_mb_more_events "$(calc "$(tail -1 "$work/rss") / 1024")"
 
