@@ -79,7 +79,7 @@ struct StatusFilter {
 
     mutating func keeps(_ line: String) -> Bool {
         guard let limit, line.contains(#""type":"contact.status""#) else { return true }
-        let key = (Self.value(of: "campaign", in: line) ?? "") + "\u{0}" + (Self.value(of: "contact", in: line) ?? "")
+        let key = String(Self.value(of: "campaign", in: line) ?? "") + "\u{0}" + String(Self.value(of: "contact", in: line) ?? "")
         let n = seen[key, default: 0]
         seen[key] = n + 1
         return n < limit
