@@ -35,6 +35,19 @@ say() { echo "bench: $*" >&2; }
 # Before each measured step: write out what the previous steps left dirty, so the kernel's
 # writeback of their files (a 500 MB store after an import) does not run during the step.
 settle() { sync; }
+# Before a cold measurement: write out and drop the page cache (root only; else say so once).
+cold() {
+  sync
+  if echo 3 2> /dev/null > /proc/sys/vm/drop_caches; then return 0; fi
+  [ -n "${cold_warned:-}" ] || say "NOTE: cannot drop the page cache (needs root): cold rebuild and scan skipped"
+  cold_warned=1
+  return 1
+}
+# A cold rebuild in process and a cold C scan of store $1, their metrics suffixed with $2.
+cold_pair() {
+  if cold; then "$lb" rebuild --store "$1" --label "_cold$2" >> "$results" 2> /dev/null; fi
+  if cold; then "$cbase" scan-cold "$1" | sed "s/^c_cold_scan_eps/c_cold_scan_eps$2/" >> "$results"; fi
+}
 out=.build-bench
 work=$out/run
 mkdir -p "$out"
@@ -117,6 +130,7 @@ for round in $(seq 1 "$rounds"); do
   /usr/bin/time -f %M -o "$work/rss" "$ledger" rebuild --store "$store" --json > "$work/rebuild.json" 2> /dev/null
   record rebuild_cli_eps "$(field eventsPerSecond "$work/rebuild.json")"
   record rebuild_cli_maxrss_mb "$(calc "$(tail -1 "$work/rss") / 1024")"
+  cold_pair "$store" ""
 
   settle
   say "round $round/$rounds: queries"
@@ -172,6 +186,7 @@ for round in $(seq 1 "$rounds"); do
   settle
   "$lb" rebuild --store "$work/thin" --label _contacts_heavy >> "$results" 2> /dev/null
   "$cbase" scan "$work/thin" | sed 's/^c_scan_eps/c_scan_eps_contacts_heavy/' >> "$results"
+  cold_pair "$work/thin" _contacts_heavy
 done
 rm -rf "$work/thin" "$thin"
 
@@ -186,6 +201,7 @@ record rebuild_events_more_events "$(field events "$work/stats-more.json")"
 settle
 "$lb" rebuild --store "$store" --label _more_events >> "$results" 2> /dev/null
 "$cbase" scan "$store" | sed 's/^c_scan_eps/c_scan_eps_more_events/' >> "$results"
+cold_pair "$store" _more_events
 /usr/bin/time -f %M -o "$work/rss" "$ledger" rebuild --store "$store" --json > /dev/null 2>&1
 record rebuild_cli_maxrss_mb_more_events "$(calc "$(tail -1 "$work/rss") / 1024")"
 
