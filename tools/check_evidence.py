@@ -11,9 +11,10 @@ The evidence file (docs/audit.md) holds, in position order:
   - {"position": n, "digest": "..."} for every other position up to the ledger's head.
 
 For each of the campaign's events the script recomputes digest(n) = SHA-256(canonical bytes),
-where the canonical bytes are the export line without `hash`, with `address` and `addressSalt`
-left out (`addressDigest` stands in for the address), checks that `addressDigest` is
-SHA-256(salt || address), and checks the event's own `hash`. It takes the given digests of the
+where the canonical bytes are the export line without `hash`, with `address`, `addressSalt` and
+`addressProblem` left out (`addressDigest` stands in for the address), checks that
+`addressDigest` is SHA-256(salt || address) where the address is still there (an erased one,
+docs/erasure.md, keeps only its digest), and checks the event's own `hash`. It takes the given digests of the
 other positions, chains hash(n) = SHA-256(hash(n-1) || digest(n)) up to the checkpoint position
 and compares with the checkpoint hash (docs/format.md "Hash chain"). Standard library only.
 
@@ -24,7 +25,7 @@ import hashlib
 import json
 import sys
 
-DROPPED = ("address", "addressSalt", "hash")
+DROPPED = ("address", "addressSalt", "addressProblem", "hash")
 
 
 def members(line):

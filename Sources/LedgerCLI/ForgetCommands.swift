@@ -18,8 +18,9 @@ struct ForgetCommand: ParsableCommand {
             The old bytes stay in the file's free pages until they are reused: add
             --compact (or run `ledger compact` later, with the store's other processes
             stopped) to remove them. Backups taken before keep the address
-            (docs/erasure.md). Forgetting a contact again does nothing and says so. Exit 2
-            when no such contact or address is found.
+            (docs/erasure.md). Forgetting a contact again does nothing and says so; so does
+            an --address no contact holds (exit 0: nothing is held). Exit 2 when CAMPAIGN
+            CONTACT is unknown; exit 69 when --compact is refused (the erasure is done).
 
             Examples:
               ledger forget spring c-1042 --reason "GDPR request 5521" --actor admin:al
@@ -59,36 +60,47 @@ struct ForgetCommand: ParsableCommand {
                 if let address { return try ledger.forget(address: address, reason: reason, actor: actor) }
                 return try ledger.forget(campaign: campaign!, contact: contact!, reason: reason, actor: actor)
             }()
+            // The erasure is done and durable here: say so before compaction, which may be refused.
             var compacted: CompactResult?
-            if compact && !result.forgotten.isEmpty { compacted = try Ledger.compact(path: storeOptions.path) }
+            var refused: (any Error)?
+            if compact && !result.forgotten.isEmpty {
+                do { compacted = try Ledger.compact(path: storeOptions.path) } catch { refused = error }
+            }
             if output.json {
                 guard case .object(var members) = result.json else { return }
                 members.append(("compacted", compacted?.json ?? .null))
-                return Terminal.out(JSONOutput.object(members).serialized())
+                Terminal.out(JSONOutput.object(members).serialized())
+            } else {
+                printText(result, compacted: compacted, refused: refused != nil)
             }
-            for f in result.forgotten {
-                Terminal.out(
-                    "forgot the address of contact \(f.contact) in campaign \(f.campaign): contact.forgotten at position \(f.position), the contact.added at \(f.addedPosition) keeps only its digest")
-            }
-            for a in result.alreadyForgotten {
-                Terminal.out("contact \(a.contact) in campaign \(a.campaign) was forgotten before: nothing to do")
-            }
-            if result.parkedCallbacksDropped > 0 {
-                Terminal.out("dropped \(result.parkedCallbacksDropped) parked provider callbacks that held the address")
-            }
-            if !result.stillInLog.isEmpty {
-                Terminal.err(
-                    "warning: the address also appears where the hash chain covers it (a contact id, reason or meta) at positions \(result.stillInLog.map(String.init).joined(separator: ", ")); erasure cannot remove it there")
-            }
-            if let compacted {
-                Terminal.out("compacted \(storeOptions.path): \(compacted.bytesBefore) → \(compacted.bytesAfter) bytes; the old bytes are gone from the file")
-            } else if !result.forgotten.isEmpty {
-                Terminal.err("the old bytes stay in the file's free pages until `ledger compact --store \(storeOptions.path)` (with the store's other processes stopped)")
-            }
-            if result.forgotten.isEmpty && result.alreadyForgotten.isEmpty {
-                throw LedgerError.notFound(
-                    "no contact has the address \(address ?? ""); contacts forgotten before cannot be found by address (their salt is gone)")
-            }
+            if let refused { throw refused }
+        }
+    }
+
+    private func printText(_ result: ForgetResult, compacted: CompactResult?, refused: Bool) {
+        for f in result.forgotten {
+            Terminal.out(
+                "forgot the address of contact \(f.contact) in campaign \(f.campaign): contact.forgotten at position \(f.position), the contact.added at \(f.addedPosition) keeps only its digest")
+        }
+        for a in result.alreadyForgotten {
+            Terminal.out("contact \(a.contact) in campaign \(a.campaign) was forgotten before: nothing to do")
+        }
+        if result.forgotten.isEmpty && result.alreadyForgotten.isEmpty, let address {
+            Terminal.out(
+                "no contact in the store holds the address \(address): nothing to erase (a contact forgotten before cannot be matched by address, its salt is gone)")
+        }
+        if result.parkedCallbacksDropped > 0 {
+            Terminal.out("dropped \(result.parkedCallbacksDropped) parked provider callbacks that held the address")
+        }
+        if !result.stillInLog.isEmpty {
+            Terminal.err(
+                "warning: the address also appears where the hash chain covers it (a contact id, reason or meta) at positions \(result.stillInLog.map(String.init).joined(separator: ", ")); erasure cannot remove it there")
+        }
+        if let compacted {
+            Terminal.out("compacted \(storeOptions.path): \(compacted.bytesBefore) → \(compacted.bytesAfter) bytes; the old bytes are gone from the file")
+        } else if !result.forgotten.isEmpty {
+            Terminal.err(
+                "\(refused ? "the erasure is done, but compaction was refused; " : "")the old bytes stay in the file's free pages until `ledger compact --store \(storeOptions.path)` (with the store's other processes stopped)")
         }
     }
 }

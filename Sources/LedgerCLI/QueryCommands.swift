@@ -177,8 +177,12 @@ func campaignShowText(_ c: JSONOutput) -> String {
 func contactShowText(_ k: JSONOutput) -> String {
     let fields = ["campaign", "contact", "state", "class", "attempt", "code", "reason", "providerRef",
                   "address", "addedAt", "updatedAt", "reports", "position"]
-    return fields.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) + (k[$0]?.text ?? "–") }
-        .joined(separator: "\n")
+    return fields.map { field in
+        let value = field == "address" && k["forgotten"] == .bool(true)
+            ? "– (forgotten: erased by contact.forgotten, see history)" : (k[field]?.text ?? "–")
+        return field.padding(toLength: 12, withPad: " ", startingAt: 0) + value
+    }
+    .joined(separator: "\n")
 }
 
 /// `completed (settled)`, `paused`, …

@@ -157,6 +157,10 @@ struct API: Sendable {
         let batch = bytes.count <= Limits.inlineParseBytes
             ? try EventBatch(body: bytes, jsonLines: jsonLines)
             : try await blocking { try EventBatch(body: bytes, jsonLines: jsonLines) }
+        if batch.events.contains(where: { $0.type == .contactForgotten }) {
+            // An erasure is an admin act wherever it comes from (docs/erasure.md).
+            try authorize(request, .admin)
+        }
         let outcomes = try await ledger.append(batch.events, expecting: batch.expectations)
         notifier.notify()
         return json(.object([("outcomes", .array(outcomes.map(\.json)))]))
@@ -188,10 +192,8 @@ struct API: Sendable {
         case (let campaign?, let contact?, nil):
             result = try await blocking { try ledger.forget(campaign: campaign, contact: contact, reason: reason, actor: actor) }
         case (nil, nil, let address?):
+            // No contact holding the address is the state asked for: 200 with nothing forgotten.
             result = try await blocking { try ledger.forget(address: address, reason: reason, actor: actor) }
-            guard !result.forgotten.isEmpty else {
-                throw APIError.notFound("no contact has this address; contacts forgotten before cannot be found by address")
-            }
         default:
             throw APIError.badRequest("give campaign and contact, or address")
         }

@@ -189,7 +189,7 @@ extension Ledger {
             throw InputError(field: "position", message: "is \(position), expected \(expected): an export has no gap")
         }
         var salt: [UInt8]?
-        if parsed.event.type == .contactAdded {
+        if parsed.event.type == .contactAdded, parsed.event.erasedAddress == nil {
             guard let text = r.addressSalt, let bytes = Hex.decode(text), bytes.count == 16 else {
                 throw InputError(field: "addressSalt", message: "missing or not 32 hex digits: --restore needs the salt to check the hash")
             }

@@ -62,6 +62,7 @@ extension Ledger {
     /// `Ledger.compact` (or reuse) removes them.
     @discardableResult
     public func forget(campaign: String, contact: String, reason: String, actor: String? = nil) throws -> ForgetResult {
+        try Self.requireReason(reason)
         let known: ContactRegistryEntry? = try store.environment.read { txn in
             try txn.get(store.layout.registry, StoreLayout.registryContactKey(campaign, contact)).flatMap {
                 $0.withUnsafeBytes(ContactRegistryEntry.init)
@@ -85,6 +86,7 @@ extension Ledger {
     /// is then empty.
     @discardableResult
     public func forget(address: String, reason: String, actor: String? = nil) throws -> ForgetResult {
+        try Self.requireReason(reason)
         let given = Array(address.utf8)
         let cleaned = Self.cleanedAddress(given)
         guard !given.isEmpty else { throw LedgerError.usage("give the address to forget (it is empty)") }
@@ -105,6 +107,10 @@ extension Ledger {
         }
         guard !matches.isEmpty else { return ForgetResult() }
         return try forgetContacts(matches, reason: reason, actor: actor)
+    }
+
+    private static func requireReason(_ reason: String) throws {
+        guard !reason.isEmpty else { throw LedgerError.usage("give the reason for the erasure (it is kept in the event)") }
     }
 
     /// An address without the characters domain.md §5 ignores (U+0020, `-`, `(`, `)`, `.`).

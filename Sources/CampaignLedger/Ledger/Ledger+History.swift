@@ -187,7 +187,7 @@ private struct Timeline {
             if let seen = latestAt[contact], e.atNanos < seen { marks.append(.late) }
             latestAt[contact] = max(latestAt[contact] ?? e.atNanos, e.atNanos)
         }
-        if let end = endPosition, end < r.position { marks.append(.afterEnd) }
+        if let end = endPosition, end < r.position, e.type != .contactForgotten { marks.append(.afterEnd) }
         if ParkedCallback.waited(e) { marks.append(.parked) }
         if e.type == .campaignFinished || e.type == .campaignCanceled { endPosition = r.position }
         entries.append(HistoryEntry(

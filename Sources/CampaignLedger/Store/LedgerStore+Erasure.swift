@@ -58,12 +58,13 @@ extension LedgerStore {
     }
 
     /// The byte sequences an address may appear as elsewhere: as given, and its digits alone
-    /// (a provider sends `+49 170 1234567` as `491701234567`) when there are at least 6.
+    /// (a provider sends `+49 170 1234567` as `491701234567`), each when it has at least 6 bytes:
+    /// a shorter one would match unrelated bytes (an id, a count) and drop callbacks wrongly.
     package static func addressForms(_ address: String) -> [[UInt8]] {
         let given = Array(address.utf8)
         let digits = given.filter { (0x30...0x39).contains($0) }
         var forms: [[UInt8]] = []
-        if !given.isEmpty { forms.append(given) }
+        if given.count >= 6 { forms.append(given) }
         if digits.count >= 6, digits != given { forms.append(digits) }
         return forms
     }
