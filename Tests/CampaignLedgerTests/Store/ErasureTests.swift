@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CampaignLedger
+import CampaignLedgerDemo
 
 /// `Ledger.forget` (docs/erasure.md): the address leaves the stored record, the projections and
 /// the parked callbacks; the hash chain, checkpoints, states and metrics stay as they were.
@@ -214,5 +215,59 @@ import Testing
         let list = try ledger.contactListJSON(campaign: "m", state: nil, limit: 100, after: nil)
         let forgottenCount = (list.arrayValue ?? []).filter { $0["forgotten"] == .bool(true) }.count
         #expect(forgottenCount == 25)
+    }
+
+    /// Erasures interleaved with a messy generated history (statuses go on arriving for
+    /// forgotten contacts): the inline projections equal a fresh fold of the log and a rebuild.
+    @Test(arguments: [UInt64(3), 8])
+    func erasuresInAGeneratedHistoryKeepIncrementalEqualToAFold(seed: UInt64) throws {
+        var lines: [String] = []
+        HistoryGenerator(seed: seed, campaigns: 4, contactsPerCampaign: 40).generate { lines.append($0) }
+        let ledger = try makeLedger()
+        let half = lines.count / 2
+        var summary = try ledger.importLines(jsonl(Array(lines[..<half])), options: batches(50))
+        #expect(summary.rejected.isEmpty, "\(summary.rejected.prefix(3))")
+        // Forget every 5th contact known so far.
+        var known: [(String, String)] = []
+        for r in try ledger.events(from: 1, limit: .max) where r.event.type == .contactAdded {
+            known.append((r.event.campaign, r.event.contact!))
+        }
+        try #require(known.count >= 20)
+        for (i, (campaign, contact)) in known.enumerated() where i % 5 == 0 {
+            try ledger.forget(campaign: campaign, contact: contact, reason: "request \(i)")
+        }
+        summary = try ledger.importLines(jsonl(Array(lines[half...])), options: batches(37))
+        #expect(summary.rejected.isEmpty, "\(summary.rejected.prefix(3))")
+
+        func compare(_ what: String) throws {
+            let fold = Projector(try ledger.events(from: 1, limit: .max))
+            var forgotten = 0
+            for entry in fold.campaigns {
+                let stored = try ledger.campaignJSON(entry.id)
+                let fresh = try #require(fold.campaignShow(entry.id, build: try ledger.projectionBuild))
+                #expect(stored["metrics"] == fresh["metrics"], "\(what): metrics of \(entry.id)")
+                #expect(stored["status"] == fresh["status"], "\(what): status of \(entry.id)")
+                let contacts = try ledger.contactListJSON(campaign: entry.id)
+                #expect(contacts == fold.contactList(entry.id), "\(what): contacts of \(entry.id)")
+                forgotten += (contacts.arrayValue ?? []).filter { $0["forgotten"] == .bool(true) }.count
+            }
+            #expect(forgotten == (known.count + 4) / 5, "\(what): forgotten contacts")
+        }
+        try compare("incremental")
+        let before = try answers(for: ledger, campaigns: Projector(try ledger.events(from: 1, limit: .max)).campaigns.map(\.id))
+        try ledger.rebuild(chunk: 64)
+        try compare("rebuilt")
+        #expect(try answers(for: ledger, campaigns: Projector(try ledger.events(from: 1, limit: .max)).campaigns.map(\.id)) == before)
+        #expect(try ledger.verify().isOK)
+    }
+
+    func batches(_ size: Int) -> ImportOptions {
+        var options = ImportOptions()
+        options.batchSize = size
+        return options
+    }
+
+    func answers(for ledger: Ledger, campaigns: [String]) throws -> [String] {
+        try campaigns.flatMap { [content(try ledger.campaignJSON($0)), content(try ledger.contactListJSON(campaign: $0))] }
     }
 }
