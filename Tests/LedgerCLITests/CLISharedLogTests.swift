@@ -208,6 +208,57 @@ struct CLISharedLogTests {
     }
 }
 
+extension CLISharedLogTests {
+    /// curl against a served ledger: the HTTP status and the body.
+    static func http(_ method: String, _ url: String, body: String? = nil) throws -> (status: Int, body: String) {
+        var args = ["/usr/bin/curl", "-s", "-m", "30", "-X", method, "-w", "\n%{http_code}", url]
+        if let body { args += ["-H", "content-type: application/json", "--data-binary", body] }
+        let r = try CLIProcess.run(args, timeout: 60)
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+
+    @Test(.enabled(if: PostgresCluster.unavailable == nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"),
+                   "\(PostgresCluster.unavailable ?? "needs /usr/bin/curl")"))
+    func serveFollowsTheLogAndAnswers503WhileItIsDown() throws {
+        let pg = try PostgresCluster()
+        let dir = try TempDir()
+        let served = try BackgroundRun([
+            try #require(CLI.binary).path, "serve", "--listen", "127.0.0.1:0", "--store", dir.at("served"), "--log", pg.url,
+        ])
+        var base: String?
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while base == nil && Date() < deadline {
+            let first = (try? served.scratch.read("out"))?.split(separator: "\n").first
+            if let first, first.hasPrefix("listening on ") { base = String(first.dropFirst("listening on ".count)) }
+            usleep(50_000)
+        }
+        let url = try #require(base, "ledger serve did not print its address within 60 s")
+        // Another host imports; the served replica follows by itself.
+        let file = try dir.write("history.jsonl", Fixture.text)
+        #expect(try CLI.run(["import", file, "--log", pg.url], store: dir.at("other")).status == 0)
+        var head = -1
+        let followed = Date(timeIntervalSinceNow: 30)
+        while head != 34 && Date() < followed {
+            head = (try? JSON.parse(Self.http("GET", "\(url)/v1/head").body)["position"].int) ?? -1
+            if head != 34 { usleep(100_000) }
+        }
+        #expect(head == 34, "the served replica did not follow the log to 34 within 30 s")
+        // An append through the server goes through the log.
+        let event = #"[{"id":"via-http","type":"campaign.resumed","campaign":"calls","at":"2026-11-21T09:00:00Z"}]"#
+        let appended = try Self.http("POST", "\(url)/v1/events", body: event)
+        #expect(appended.status == 200 || appended.status == 201, "\(appended)")
+        #expect(try pg.sql("SELECT position FROM ledger_events WHERE id = 'via-http'") == "35")
+        // PostgreSQL down: appends 503, reads answer.
+        pg.stop(immediate: true)
+        let refused = try Self.http("POST", "\(url)/v1/events", body: #"[{"id":"down","type":"campaign.paused","campaign":"calls","at":"2026-11-21T10:00:00Z"}]"#)
+        #expect(refused.status == 503, "\(refused)")
+        #expect(try Self.http("GET", "\(url)/v1/head").status == 200)
+        served.kill()
+        _ = try served.wait(timeout: 30)
+    }
+}
+
 /// A child process running in the background, its output collected in files.
 final class BackgroundRun: @unchecked Sendable {
     let process = Process()
