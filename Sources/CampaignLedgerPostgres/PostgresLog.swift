@@ -192,6 +192,12 @@ public final class PostgresLog: SharedLog {
         if let e = error as? PSQLError {
             reason = e.serverInfo?[.message] ?? e.underlying.map { "\($0)" } ?? e.code.description
         }
+        // NIO's connection errors name the system error last: `… (errno: 111)`.
+        if let range = reason.range(of: "(errno: ", options: .backwards),
+            let code = Int32(reason[range.upperBound...].prefix { $0.isNumber })
+        {
+            reason = String(cString: strerror(code))
+        }
         return .unavailable(
             "the shared log \(name) is unreachable (\(reason)) while \(what): nothing was applied to this store; appends fail until it is back, reads answer from this store")
     }
