@@ -205,6 +205,26 @@ struct CLISharedLogTests {
         #expect(try CLI.run(["append", "--log", pg.url], store: b, stdin: #"{"type":"campaign.resumed","campaign":"calls","at":"2026-11-21T09:00:00Z"}"#).status == 0)
         let stats = try CLI.run(["stats", "--json", "--log", pg.url], store: a)
         #expect(try stats.json()["sharedLog"]["lag"].int == 1, "\(stats)")
+        let status = try CLI.run(["log", "status", "--json", "--log", pg.url], store: a)
+        #expect(try status.json()["lag"].int == 1 && status.json()["logHead"]["position"].int == 35, "\(status)")
+        // `ledger follow` (not --once) applies what is appended while it runs, woken by NOTIFY.
+        let following = try BackgroundRun([try #require(CLI.binary).path, "follow", "--poll", "30", "--store", a, "--log", pg.url])
+        // It catches up (position 35) first; the next append comes after that.
+        let caughtUp = Date(timeIntervalSinceNow: 30)
+        while !((try? following.scratch.read("err")) ?? "").contains("applied up to 35") && Date() < caughtUp { usleep(50_000) }
+        #expect(try following.scratch.read("err").contains("applied up to 35"), "ledger follow did not catch up within 30 s")
+        usleep(300_000)
+        #expect(try CLI.run(["append", "--log", pg.url], store: b, stdin: #"{"type":"campaign.paused","campaign":"calls","at":"2026-11-21T10:00:00Z"}"#).status == 0)
+        var head = -1
+        let deadline = Date(timeIntervalSinceNow: 20)
+        while head != 36 && Date() < deadline {
+            head = (try? CLI.run(["stats", "--json"], store: a).json()["head"]["position"].int) ?? -1
+            if head != 36 { usleep(100_000) }
+        }
+        // Within 20 s although it polls every 30 s: the notification woke it.
+        #expect(head == 36, "ledger follow did not apply position 36 within 20 s")
+        following.kill()
+        _ = try following.wait(timeout: 30)
     }
 }
 
