@@ -201,6 +201,11 @@ struct CLISharedLogTests {
         #expect(h.0 == 34 && h.1 == before["hash"].string)
         let exportA = try CLI.run(["export"], store: a).stdout, exportB = try CLI.run(["export"], store: b).stdout
         #expect(exportA == exportB)
+        // The history imported again through the log appends nothing; b keeps the re-deliveries.
+        let again = try CLI.run(["import", file, "--json", "--log", pg.url], store: b)
+        #expect(try again.json()["appended"].int == 0 && again.json()["duplicates"].int == 35, "\(again)")
+        #expect(try CLI.run(["stats", "--json"], store: b).json()["redeliveries"].int == 35)
+        #expect(try pg.sql("SELECT count(*) FROM ledger_events") == "34")
         // stats shows the lag of a replica behind the log.
         #expect(try CLI.run(["append", "--log", pg.url], store: b, stdin: #"{"type":"campaign.resumed","campaign":"calls","at":"2026-11-21T09:00:00Z"}"#).status == 0)
         let stats = try CLI.run(["stats", "--json", "--log", pg.url], store: a)

@@ -1,4 +1,5 @@
 import Foundation
+import LMDB
 import Synchronization
 
 /// A log shared by several hosts (DESIGN.md §8, docs/scale-out.md): the authority for positions,
@@ -175,7 +176,10 @@ final class LogReplica: Sendable {
                 caughtUp = true
                 if try await catchUp() > 0 { continue }
             }
-            if prepared.records.isEmpty { return prepared.results }
+            if prepared.records.isEmpty {
+                try store.recordRedeliveries(prepared.results)
+                return prepared.results
+            }
             let outcome = try await log.append(prepared.records.map(LoggedEvent.init), after: prepared.head)
             switch outcome {
             case .committed:
@@ -185,6 +189,7 @@ final class LogReplica: Sendable {
                     throw LedgerError.unavailable(
                         "the shared log committed positions \(prepared.records.first!.position)-\(prepared.records.last!.position) but this replica did not apply them (\(error)); `ledger follow` or the next append applies them")
                 }
+                try store.recordRedeliveries(prepared.results)
                 return prepared.results
             case .headMoved:
                 if attempts > 1_000 {
@@ -308,6 +313,28 @@ extension LedgerStore {
                 results.append(.success(outcomes))
             }
             return PreparedAppend(head: head, records: records, results: results)
+        }
+    }
+
+    /// Keeps the skipped re-deliveries among `results` in this store's side record (`history`
+    /// shows them), as a local append does: the side record is the receiving host's own, not
+    /// part of the shared log.
+    func recordRedeliveries(_ results: [Result<[AppendOutcome], LedgerError>]) throws {
+        var repeats: [(id: String, position: UInt64)] = []
+        for case .success(let outcomes) in results {
+            for case .duplicate(let position, let id) in outcomes { repeats.append((id, position)) }
+        }
+        guard !repeats.isEmpty else { return }
+        try environment.write { txn in
+            let after = try head(txn).position
+            var count = try txn.get(layout.meta, StoreLayout.redeliveryCountKey).flatMap { UInt64(bigEndianBytes: $0) } ?? 0
+            let received = Clock.nowMicros()
+            for r in repeats {
+                count += 1
+                let side = Redelivery(sequence: count, id: r.id, repeats: r.position, after: after, receivedMicros: received)
+                try txn.put(layout.redeliveries, count.bigEndianBytes, side.bytes)
+            }
+            try txn.put(layout.meta, StoreLayout.redeliveryCountKey, count.bigEndianBytes)
         }
     }
 
