@@ -76,7 +76,7 @@ enum PostgresSchema {
             }
             try await c.query("COMMIT", logger: logger)
         } catch {
-            try? await c.query("ROLLBACK", logger: logger)
+            _ = try? await c.query("ROLLBACK", logger: logger)
             throw error
         }
     }
