@@ -81,17 +81,29 @@ public final class PostgresLog: SharedLog {
         let hashes = events.map { ByteBuffer(bytes: $0.hash) }
         let expectPosition = Int64(head.position)
         let expectHash = ByteBuffer(bytes: head.hash)
-        let result: Int64 = try await run("appending") { c in
+        return try await run("appending") { c in
             let rows = try await c.query(
                 """
-                SELECT ledger_append(\(expectPosition), \(expectHash), \(ids), \(recorded), \(canonical), \
+                SELECT * FROM ledger_append(\(expectPosition), \(expectHash), \(ids), \(recorded), \(canonical), \
                 \(hasAddress), \(addresses), \(salts), \(hashes))
                 """, logger: logger)
-            for try await (r) in rows.decode(Int64.self) { return r }
-            throw LedgerError.internal("ledger_append returned no row")
+            var head: Int64?
+            var missing: [LoggedEvent] = []
+            for try await (h, p, id, recordedAt, canonical, address, salt, hash) in rows.decode(
+                (Int64, Int64?, String?, Int64?, String?, String?, ByteBuffer?, ByteBuffer?).self)
+            {
+                head = h
+                if let p, let id, let recordedAt, let canonical, let hash {
+                    missing.append(
+                        LoggedEvent(
+                            position: UInt64(p), id: id, recordedAtMicros: recordedAt, canonical: canonical,
+                            address: address, addressSalt: salt.map { Array(buffer: $0) }, hash: Array(buffer: hash)))
+                }
+            }
+            guard let head else { throw LedgerError.internal("ledger_append returned no row") }
+            if head < 0 { return .headMoved(to: UInt64(-head - 1), events: missing) }
+            return .committed
         }
-        if result < 0 { return .headMoved(to: UInt64(-result - 1)) }
-        return .committed
     }
 
     public func events(after position: UInt64, limit: Int) async throws -> [LoggedEvent] {

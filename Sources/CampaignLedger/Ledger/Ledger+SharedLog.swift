@@ -177,7 +177,7 @@ extension Ledger {
                 pushed += UInt64(records.count)
                 logHead = LogHead(position: last.position, recordedAtMicros: last.recordedAtMicros, hash: last.hash)
                 progress?(logHead.position, local.position)
-            case .headMoved(let to):
+            case .headMoved(let to, _):
                 throw LedgerError.unavailable(
                     "\(log.name) moved to position \(to) while pushing (another host appends to it): \(pushed) events were pushed; stop the other appenders and push again")
             }

@@ -27,8 +27,10 @@ public protocol SharedLog: Sendable {
 public enum SharedLogAppend: Sendable, Hashable {
     /// Committed at the positions asked for.
     case committed
-    /// The log's head is no longer the one given: nothing was appended; catch up and retry.
-    case headMoved(to: UInt64)
+    /// The log's head is no longer the one given: nothing was appended. `events` are those after
+    /// the given head (all of them, or a first part: the caller reads the rest), so the caller
+    /// catches up without another round trip, then retries.
+    case headMoved(to: UInt64, events: [LoggedEvent])
 }
 
 /// One event as a shared log holds it: its canonical bytes (docs/format.md: the export line
@@ -191,14 +193,40 @@ final class LogReplica: Sendable {
                 }
                 try store.recordRedeliveries(prepared.results)
                 return prepared.results
-            case .headMoved:
+            case .headMoved(let to, let events):
                 if attempts > 1_000 {
                     throw LedgerError.unavailable("the shared log kept moving: \(attempts) tries to append; retry")
                 }
-                try await catchUp()
+                try apply(events)
+                if try store.head().position < to { try await catchUp() }
                 caughtUp = true
             }
         }
+    }
+
+    /// Applies events read from the log (a chunk in position order); what precedes a disagreement
+    /// is applied, the disagreement is thrown. Returns how many were applied.
+    @discardableResult
+    func apply(_ events: [LoggedEvent]) throws -> UInt64 {
+        var entries: [(event: Event, restored: Restored)] = []
+        var stop: LedgerError?
+        for e in events {
+            do {
+                entries.append(try e.restorable())
+            } catch let error as LedgerError {
+                stop = error
+                break
+            }
+        }
+        var applied: UInt64 = 0
+        do {
+            applied = UInt64(try store.applyFromLog(entries))
+        } catch LedgerError.diverged(let position, let why) {
+            try store.applyFromLog(entries.filter { $0.restored.position < position })
+            throw LedgerError.diverged(position: position, why)
+        }
+        if let stop { throw stop }
+        return applied
     }
 
     /// Applies every event the log has past the replica's head; returns how many.
@@ -209,24 +237,7 @@ final class LogReplica: Sendable {
             let head = try store.head()
             let events = try await log.events(after: head.position, limit: Self.chunk)
             if events.isEmpty { return applied }
-            // What precedes a disagreement is applied; the disagreement stops the catch-up.
-            var entries: [(event: Event, restored: Restored)] = []
-            var stop: LedgerError?
-            for e in events {
-                do {
-                    entries.append(try e.restorable())
-                } catch let error as LedgerError {
-                    stop = error
-                    break
-                }
-            }
-            do {
-                applied += UInt64(try store.applyFromLog(entries))
-            } catch LedgerError.diverged(let position, let why) {
-                applied += UInt64(try store.applyFromLog(entries.filter { $0.restored.position < position }))
-                throw LedgerError.diverged(position: position, why)
-            }
-            if let stop { throw stop }
+            applied += try apply(events)
             if events.count < Self.chunk { return applied }
         }
     }
