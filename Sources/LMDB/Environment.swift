@@ -297,6 +297,84 @@ public final class Environment: @unchecked Sendable {
         try check(mdb_env_copy2(env, destination, compact ? UInt32(MDB_CP_COMPACT) : 0))
     }
 
+    /// A copy of every named database into a new environment at `destination` (an existing,
+    /// empty directory), record by record, in key order, from one read snapshot; `entries`
+    /// records per write transaction. Unlike `copy(compact:)`, which copies whole pages with
+    /// whatever a page's free space still holds, the new file holds the records and nothing
+    /// else: bytes deleted or overwritten before are not carried over. Each database keeps its
+    /// flags (sorted duplicates and the like).
+    public func copyRecords(to destination: String, entries: Int = 100_000) throws(LMDBError) {
+        var created: OpaquePointer?
+        try check(mdb_env_create(&created))
+        let out = created!
+        defer { mdb_env_close(out) }
+        try check(mdb_env_set_maxdbs(out, options.maxDatabases))
+        try check(mdb_env_set_mapsize(out, max(options.mapSize, info().usedBytes * 2)))
+        try check(mdb_env_open(out, destination, UInt32(MDB_NOTLS), 0o644))
+        var source: OpaquePointer?
+        try check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &source))
+        defer { mdb_txn_abort(source) }
+        // The main database's keys name the named databases.
+        var main: MDB_dbi = 0
+        try check(mdb_dbi_open(source, nil, 0, &main))
+        var names: [String] = []
+        try Self.forEachEntry(source, main) { key, _ in
+            names.append(String(decoding: UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size), as: UTF8.self))
+        }
+        var target: OpaquePointer?
+        try check(mdb_txn_begin(out, nil, 0, &target))
+        var inTransaction = 0
+        do throws(LMDBError) {
+            for name in names {
+                var from: MDB_dbi = 0
+                let rc = mdb_dbi_open(source, name, 0, &from)
+                if rc == MDB_INCOMPATIBLE { continue }  // a plain key of the main database
+                try check(rc)
+                var flags: UInt32 = 0
+                try check(mdb_dbi_flags(source, from, &flags))
+                let kept = flags & UInt32(MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERKEY | MDB_REVERSEKEY | MDB_INTEGERDUP | MDB_REVERSEDUP)
+                var to: MDB_dbi = 0
+                try check(mdb_dbi_open(target, name, UInt32(MDB_CREATE) | kept, &to))
+                let putFlags = kept & UInt32(MDB_DUPSORT) != 0 ? UInt32(MDB_APPENDDUP) : UInt32(MDB_APPEND)
+                try Self.forEachEntry(source, from) { key, value throws(LMDBError) in
+                    var k = key
+                    var v = value
+                    try check(mdb_put(target, to, &k, &v, putFlags))
+                    inTransaction += 1
+                    if inTransaction >= entries {
+                        try check(mdb_txn_commit(target))
+                        target = nil
+                        try check(mdb_txn_begin(out, nil, 0, &target))
+                        inTransaction = 0
+                    }
+                }
+            }
+            try check(mdb_txn_commit(target))
+            target = nil
+        } catch {
+            if target != nil { mdb_txn_abort(target) }
+            throw error
+        }
+        try check(mdb_env_sync(out, 1))
+    }
+
+    /// Calls `body` with every entry of `dbi`, in order.
+    private static func forEachEntry(
+        _ txn: OpaquePointer?, _ dbi: MDB_dbi, _ body: (MDB_val, MDB_val) throws(LMDBError) -> Void
+    ) throws(LMDBError) {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbi, &cursor))
+        defer { mdb_cursor_close(cursor) }
+        var k = MDB_val()
+        var v = MDB_val()
+        var rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST)
+        while rc == 0 {
+            try body(k, v)
+            rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)
+        }
+        if rc != MDB_NOTFOUND { try check(rc) }
+    }
+
     /// Flushes to disk (only needed with non-default sync settings).
     public func sync() throws(LMDBError) { try check(mdb_env_sync(env, 1)) }
 }

@@ -225,6 +225,8 @@ public struct Cursor: ~Copyable {
     public func nextDuplicate() throws -> Entry? { try move(MDB_NEXT_DUP) }
     /// The last value of the current key (`MDB_LAST_DUP`).
     public func lastDuplicate() throws -> Entry? { try move(MDB_LAST_DUP) }
+    /// The first value of the next key (`MDB_NEXT_NODUP`).
+    public func nextKey() throws -> Entry? { try move(MDB_NEXT_NODUP) }
 
     /// Every value of the current key, a page of them at a time, packed (`MDB_GET_MULTIPLE` then
     /// `MDB_NEXT_MULTIPLE`): `body` gets each block and returns false to stop. The cursor must be

@@ -28,8 +28,8 @@ struct LedgerCommand: ParsableCommand {
             DemoCommand.self, ImportCommand.self, AppendCommand.self, ExportCommand.self,
             CampaignCommand.self, ContactCommand.self, MetricsCommand.self, HistoryCommand.self,
             ReportCommand.self, VerifyCommand.self, StatsCommand.self, BackupCommand.self,
-            RebuildCommand.self, ProjectionsCommand.self, MigrateCommand.self, ServeCommand.self, CallbacksCommand.self,
-            FollowCommand.self, SharedLogCommand.self,
+            RebuildCommand.self, ProjectionsCommand.self, MigrateCommand.self, ForgetCommand.self, CompactCommand.self,
+            ServeCommand.self, CallbacksCommand.self, FollowCommand.self, SharedLogCommand.self,
         ]
     )
 

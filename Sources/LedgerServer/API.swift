@@ -121,6 +121,7 @@ struct API: Sendable {
             return json(try await blocking { try ledger.buildsJSON() })
         }
         addCallbackRoutes(to: v1)
+        v1.post("forget") { request, _ in try await forget(request) }
         v1.post("rebuild") { request, _ in
             try authorize(request, .admin)
             try rebuilds.start(ledger)
@@ -159,6 +160,43 @@ struct API: Sendable {
         let outcomes = try await ledger.append(batch.events, expecting: batch.expectations)
         notifier.notify()
         return json(.object([("outcomes", .array(outcomes.map(\.json)))]))
+    }
+
+    /// `POST /v1/forget` (docs/erasure.md): `{"campaign", "contact", "reason", "actor"?}` or
+    /// `{"address", "reason", "actor"?}`; answers what `ledger forget --json` prints.
+    private func forget(_ request: Request) async throws -> Response {
+        try authorize(request, .admin)
+        var request = request
+        let buffer = try await request.collectBody(upTo: 64 << 10)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+            throw APIError.badRequest(#"the body is one JSON object: {"campaign", "contact", "reason"} or {"address", "reason"}"#)
+        }
+        var fields: [String: String] = [:]
+        for (key, value) in object {
+            guard ["campaign", "contact", "address", "reason", "actor"].contains(key) else {
+                throw APIError.badRequest("unknown field \(key); the fields are campaign, contact, address, reason, actor")
+            }
+            guard let text = value as? String else { throw APIError.badRequest("\(key) must be a string") }
+            fields[key] = text
+        }
+        guard let reason = fields["reason"], !reason.isEmpty else {
+            throw APIError.badRequest("reason is required: why the address is erased (it is kept in the event)")
+        }
+        let actor = fields["actor"]
+        let result: ForgetResult
+        switch (fields["campaign"], fields["contact"], fields["address"]) {
+        case (let campaign?, let contact?, nil):
+            result = try await blocking { try ledger.forget(campaign: campaign, contact: contact, reason: reason, actor: actor) }
+        case (nil, nil, let address?):
+            result = try await blocking { try ledger.forget(address: address, reason: reason, actor: actor) }
+            guard !result.forgotten.isEmpty else {
+                throw APIError.notFound("no contact has this address; contacts forgotten before cannot be found by address")
+            }
+        default:
+            throw APIError.badRequest("give campaign and contact, or address")
+        }
+        notifier.notify()
+        return json(result.json)
     }
 
     private func ready() async throws -> Response {

@@ -694,6 +694,55 @@ enum OpenAPIDocument {
         "x-scope": "read"
       }
     },
+    "/v1/forget": {
+      "post": {
+        "summary": "Erase a contact's address (ledger forget): appends contact.forgotten; the chain still verifies",
+        "operationId": "forget",
+        "security": [
+          {
+            "bearer": []
+          }
+        ],
+        "x-scope": "admin",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ForgetRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "What was erased; a contact forgotten before is listed in alreadyForgotten",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ForgetResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/v1/rebuild": {
       "post": {
         "summary": "Start a rebuild in the background",
@@ -1230,7 +1279,8 @@ enum OpenAPIDocument {
               "campaign.canceled",
               "contact.added",
               "contact.removed",
-              "contact.status"
+              "contact.status",
+              "contact.forgotten"
             ]
           },
           "campaign": {
@@ -1344,6 +1394,12 @@ enum OpenAPIDocument {
               "string",
               "null"
             ]
+          },
+          "addressProblem": {
+            "type": [
+              "string",
+              "null"
+            ]
           }
         }
       },
@@ -1371,7 +1427,8 @@ enum OpenAPIDocument {
               "campaign.canceled",
               "contact.added",
               "contact.removed",
-              "contact.status"
+              "contact.status",
+              "contact.forgotten"
             ]
           },
           "campaign": {
@@ -1865,6 +1922,10 @@ enum OpenAPIDocument {
           "position": {
             "type": "integer",
             "minimum": 0
+          },
+          "forgotten": {
+            "type": "boolean",
+            "description": "present (true) only when the contact's address was erased (ledger forget)"
           }
         }
       },
@@ -1894,7 +1955,8 @@ enum OpenAPIDocument {
                   "campaign.canceled",
                   "contact.added",
                   "contact.removed",
-                  "contact.status"
+                  "contact.status",
+                  "contact.forgotten"
                 ]
               },
               "position": {
@@ -1920,7 +1982,8 @@ enum OpenAPIDocument {
                 "enum": [
                   "applied",
                   "no_change",
-                  "duplicate"
+                  "duplicate",
+                  "erased"
                 ]
               },
               "marks": {
@@ -2010,6 +2073,101 @@ enum OpenAPIDocument {
         "properties": {
           "status": {
             "type": "string"
+          }
+        }
+      },
+      "ForgetRequest": {
+        "type": "object",
+        "required": [
+          "reason"
+        ],
+        "additionalProperties": false,
+        "description": "Either campaign and contact, or address (every contact whose address it is).",
+        "properties": {
+          "campaign": {
+            "type": "string"
+          },
+          "contact": {
+            "type": "string"
+          },
+          "address": {
+            "type": "string"
+          },
+          "reason": {
+            "type": "string",
+            "minLength": 1
+          },
+          "actor": {
+            "type": "string"
+          }
+        }
+      },
+      "ForgetResult": {
+        "type": "object",
+        "required": [
+          "forgotten",
+          "alreadyForgotten",
+          "parkedCallbacksDropped",
+          "stillInLog"
+        ],
+        "properties": {
+          "forgotten": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "campaign",
+                "contact",
+                "position",
+                "addedPosition"
+              ],
+              "properties": {
+                "campaign": {
+                  "type": "string"
+                },
+                "contact": {
+                  "type": "string"
+                },
+                "position": {
+                  "type": "integer",
+                  "minimum": 1
+                },
+                "addedPosition": {
+                  "type": "integer",
+                  "minimum": 1
+                }
+              }
+            }
+          },
+          "alreadyForgotten": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "campaign",
+                "contact"
+              ],
+              "properties": {
+                "campaign": {
+                  "type": "string"
+                },
+                "contact": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "parkedCallbacksDropped": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "stillInLog": {
+            "type": "array",
+            "items": {
+              "type": "integer",
+              "minimum": 1
+            },
+            "description": "positions of events whose hash-chained fields hold the address (erasure cannot reach them)"
           }
         }
       },

@@ -10,12 +10,22 @@ package enum DuplicateKey {
         guard new.type == stored.type, new.channel == stored.channel, new.status == stored.status,
             same(new.campaign, stored.campaign), same(new.at, stored.at), same(new.id, stored.id),
             same(new.contact, stored.contact), same(new.name, stored.name),
-            same(new.address, stored.address), same(new.code, stored.code),
+            sameAddress(new, stored), same(new.code, stored.code),
             same(new.reason, stored.reason), same(new.providerRef, stored.providerRef),
             same(new.actor, stored.actor)
         else { return false }
         if new.attempt != nil && new.attempt != stored.attempt { return false }
         return sameMeta(new.meta, stored.meta)
+    }
+
+    /// An erased address (docs/erasure.md) cannot be compared: its salt is gone. A re-delivery of
+    /// the `contact.added` it was (an import of the original file, say) is the same event, so an
+    /// erased stored address matches any address, or the same digest.
+    static func sameAddress(_ new: Event, _ stored: Event) -> Bool {
+        if let erased = stored.erasedAddress {
+            return new.erasedAddress.map { $0.digest == erased.digest } ?? true
+        }
+        return new.erasedAddress == nil && same(new.address, stored.address)
     }
 
     static func same(_ a: String?, _ b: String?) -> Bool {
@@ -56,6 +66,7 @@ package enum DuplicateKey {
         }
         string("actor", e.actor)
         string("address", e.address)
+        string("addressDigest", e.erasedAddress.map { Hex.encode($0.digest) })
         string("at", e.at)
         if let attempt = e.attempt { member("attempt") { $0.append(contentsOf: String(attempt).utf8) } }
         string("campaign", e.campaign)

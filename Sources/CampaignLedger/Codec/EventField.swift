@@ -2,7 +2,7 @@
 enum EventField: Int, CaseIterable {
     case type, campaign, at, id, contact, channel, name, address, status, attempt, code, reason
     case providerRef, actor, meta
-    case position, recordedAt, hash, addressSalt, addressDigest
+    case position, recordedAt, hash, addressSalt, addressDigest, addressProblem
 
     var name: String {
         switch self {
@@ -26,6 +26,7 @@ enum EventField: Int, CaseIterable {
         case .hash: "hash"
         case .addressSalt: "addressSalt"
         case .addressDigest: "addressDigest"
+        case .addressProblem: "addressProblem"
         }
     }
 
@@ -56,7 +57,7 @@ enum EventField: Int, CaseIterable {
         case .contact: type.isContactEvent
         case .address: type == .contactAdded
         case .status, .attempt: type == .contactStatus
-        case .position, .recordedAt, .hash, .addressSalt, .addressDigest: false
+        case .position, .recordedAt, .hash, .addressSalt, .addressDigest, .addressProblem: false
         }
     }
 
@@ -67,6 +68,7 @@ enum EventField: Int, CaseIterable {
         case .contactAdded: [.type, .campaign, .at, .contact, .address]
         case .contactRemoved: [.type, .campaign, .at, .contact]
         case .contactStatus: [.type, .campaign, .at, .contact, .status]
+        case .contactForgotten: [.type, .campaign, .at, .contact, .reason]
         default: [.type, .campaign, .at]
         }
     }
@@ -77,6 +79,7 @@ enum EventField: Int, CaseIterable {
         (.campaign, 1, 128, true), (.id, 1, 128, true), (.contact, 1, 128, true),
         (.providerRef, 1, 256, true), (.code, 1, 256, true),
         (.actor, 0, 4096, false), (.name, 0, 4096, false), (.reason, 0, 4096, false),
+        (.addressProblem, 1, 256, true),
     ]
 
     /// Whether the import takes `text` as a value of this string field (its byte limits, and no

@@ -104,6 +104,7 @@ private struct Line {
         readOnly.hash = try hex(strings, .hash)
         readOnly.addressSalt = try hex(strings, .addressSalt)
         readOnly.addressDigest = try hex(strings, .addressDigest)
+        readOnly.addressProblem = strings[EventField.addressProblem.rawValue]
         if let m = takenMember(.meta) { event.meta = try meta(m) }
         event.id = strings[EventField.id.rawValue]
         event.contact = strings[EventField.contact.rawValue]
@@ -115,6 +116,13 @@ private struct Line {
         event.actor = strings[EventField.actor.rawValue]
         if let channel = strings[EventField.channel.rawValue] { event.channel = try self.channel(channel) }
         if let status = strings[EventField.status.rawValue] { event.status = try self.status(status) }
+        if type == .contactAdded, event.address == nil {
+            guard let digest = readOnly.addressDigest.flatMap(Hex.decode), digest.count == 32 else {
+                throw InputError(
+                    field: "addressDigest", message: "must be 64 hex digits (a contact.added without address is an erased one)")
+            }
+            event.erasedAddress = ErasedAddress(digest: digest, problem: readOnly.addressProblem)
+        }
         return ParsedLine(event: event, readOnly: readOnly)
     }
 
@@ -161,6 +169,12 @@ private struct Line {
     /// line's order.
     mutating func takeFields(_ type: EventType) throws(InputError) {
         for f in EventField.required(by: type) {
+            // A `contact.added` whose address was erased carries its digest instead (docs/erasure.md).
+            if f == .address, member(.address).map({ $0.kind == .null }) ?? true,
+                let digest = member(.addressDigest), digest.kind != .null
+            {
+                continue
+            }
             guard let m = member(f) else {
                 throw InputError(field: f.name, message: "missing (required for \(type.rawValue))")
             }

@@ -10,7 +10,9 @@
 /// since format 2): strings are varint length + UTF-8, attempt a varint, and bits 13–14 say how
 /// the id is kept: 0 as text, 1 `imp-` + 32 lowercase hex digits kept as their 16 bytes, 2 `ev-`
 /// likewise. Every varint is minimal and an id of those shapes is always kept compact, so a record
-/// has one encoding.
+/// has one encoding. Bit 15 (version 2, `contact.added` only, bits 4 and 12 clear) marks an erased
+/// address (docs/erasure.md): after the other fields, the 32-byte address digest, then the address
+/// problem as a varint-length string, empty when the address was dialable.
 package enum EventRecord {
     /// The record format this code writes; it reads 1 and 2.
     package static let version: UInt8 = 2
@@ -27,7 +29,9 @@ package enum EventRecord {
     /// Version 2: how the id is kept (bits 13–14).
     static let idFormShift: UInt16 = 13
     static let idFormMask: UInt16 = 0b11 << 13
-    static let knownBitsV2: UInt16 = knownBits | idFormMask
+    /// Version 2: the address was erased; its digest and problem follow the other fields.
+    static let erasedBit: UInt16 = 1 << 15
+    static let knownBitsV2: UInt16 = knownBits | idFormMask | erasedBit
 
     /// The compact forms of an id (version 2): a prefix and 16 bytes shown as 32 lowercase hex
     /// digits, as the ledger assigns them (interchange.md §2).
@@ -145,6 +149,11 @@ package enum EventRecord {
         mark(e.actor != nil, .actor)
         mark(e.meta != nil, .meta)
         mark(r.addressSalt != nil, .addressSalt)
+        if let erased = e.erasedAddress {
+            precondition(v2 && e.type == .contactAdded && e.address == nil && r.addressSalt == nil, "an erased address is kept alone, in version 2")
+            precondition(erased.digest.count == 32, "an address digest has 32 bytes")
+            presence |= erasedBit
+        }
         let compactID = v2 ? e.id.flatMap(IDForm.compact) : nil
         if let (form, _) = compactID { presence |= form.rawValue << idFormShift }
         out.append(UInt8(presence >> 8))
@@ -172,6 +181,10 @@ package enum EventRecord {
         if let v = e.actor { string(v) }
         if let v = e.meta { string(v) }
         if let v = r.addressSalt { out.append(contentsOf: v) }
+        if let erased = e.erasedAddress {
+            out.append(contentsOf: erased.digest)
+            putVarintString(erased.problem ?? "", &out)
+        }
         return out
     }
 

@@ -4,7 +4,8 @@ package enum ExportLine {
     /// The export line of a recorded event (no LF): the present input fields in the order of
     /// interchange.md §1's table (type, campaign, at, id, contact, channel, name, address,
     /// status, attempt, code, reason, providerRef, actor, meta), on `contact.added` `addressSalt`
-    /// and `addressDigest` right after `address`, then `position`, `recordedAt` (UTC, 6 fraction
+    /// and `addressDigest` right after `address` (of an erased address, `addressDigest` and,
+    /// when it was not dialable, `addressProblem` in its place), then `position`, `recordedAt` (UTC, 6 fraction
     /// digits) and `hash` (lowercase hex). Compact; strings escape only `"`, `\` and
     /// U+0000–U+001F; `meta` is its stored compact text.
     package static func exportJSON(_ r: RecordedEvent) -> String {
@@ -78,7 +79,12 @@ package enum ExportLine {
         string("contact", e.contact)
         string("channel", e.channel?.rawValue)
         string("name", e.name)
-        if let address = e.address {
+        if let erased = e.erasedAddress {
+            // Erased (docs/erasure.md): the digest the chain always covered, and, outside the
+            // canonical bytes, whether the address was dialable.
+            string("addressDigest", Hex.encode(erased.digest))
+            if !canonical { string("addressProblem", erased.problem) }
+        } else if let address = e.address {
             if canonical {
                 string("addressDigest", addressDigest(salt: r.addressSalt ?? [], address: address))
             } else {

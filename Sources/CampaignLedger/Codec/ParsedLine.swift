@@ -23,6 +23,9 @@ package struct ReadOnlyFields: Sendable, Hashable {
     package var addressSalt: String?
     /// Hex digits, as given (exports carry it on `contact.added`).
     package var addressDigest: String?
+    /// Text, as given (exports carry it on a `contact.added` whose address was erased and was not
+    /// dialable).
+    package var addressProblem: String?
 
     package init(
         position: UInt64? = nil, recordedAt: String? = nil, hash: String? = nil,

@@ -52,6 +52,10 @@ package struct RecordView {
     /// Offsets of the 32-byte hash and the 16-byte address salt (0 when absent).
     private var hashOffset = 0
     private var saltOffset = 0
+    /// Of an erased address (presence bit 15): the 32-byte digest's offset (0 when not erased)
+    /// and the problem text (empty: the address was dialable).
+    private var erasedDigestOffset = 0
+    private var erasedProblem = Text.absent
 
     /// Which strings `init` checks to be UTF-8.
     package enum Checking: Sendable {
@@ -125,6 +129,13 @@ package struct RecordView {
         if has(.actor) { spans.actor = try r.text("actor", check: checkAll) }
         if has(.meta) { spans.meta = try r.text("meta", check: checkAll) }
         if has(.addressSalt) { saltOffset = try r.skip(16, "addressSalt") }
+        if presence & EventRecord.erasedBit != 0 {
+            guard type == .contactAdded, !has(.address), !has(.addressSalt) else {
+                throw r.error("an erased address on a record that is not a contact.added without address")
+            }
+            erasedDigestOffset = try r.skip(32, "erased address digest")
+            erasedProblem = try r.text("erased address problem")
+        }
         guard r.i == bytes.count else { throw r.error("\(bytes.count - r.i) unexpected bytes after the record") }
     }
 
@@ -188,6 +199,14 @@ package struct RecordView {
     }
 
     package var hash: [UInt8] { Array(bytes[hashOffset..<hashOffset + 32]) }
+
+    /// What is left of an erased address (nil when the record's address was not erased).
+    package var erasedAddress: ErasedAddress? {
+        guard erasedDigestOffset != 0 else { return nil }
+        let problem = string(erasedProblem) ?? ""
+        return ErasedAddress(
+            digest: Array(bytes[erasedDigestOffset..<erasedDigestOffset + 32]), problem: problem.isEmpty ? nil : problem)
+    }
     package var hasContact: Bool { spans.contact.isPresent }
     package var hasProviderRef: Bool { spans.providerRef.isPresent }
     /// Whether the record is a report about a contact (`contact.added`, `contact.removed`,
@@ -196,12 +215,14 @@ package struct RecordView {
 
     /// The whole event, every string copied.
     package func event() -> Event {
-        Event(
+        var event = Event(
             type: type, campaign: string(spans.campaign) ?? "", at: string(spans.at) ?? "", atNanos: atNanos,
             id: idString(), contact: string(spans.contact), channel: channel, name: string(spans.name),
             address: string(spans.address), status: status, attempt: attempt, code: string(spans.code),
             reason: string(spans.reason), providerRef: string(spans.providerRef), actor: string(spans.actor),
             meta: string(spans.meta))
+        event.erasedAddress = erasedAddress
+        return event
     }
 
     /// The recorded event, every string copied.
@@ -220,6 +241,11 @@ extension RecordView: ContactReport {
 
     var atText: FoldText { text(spans.at) ?? FoldText("") }
     var addressText: FoldText? { text(spans.address) }
+    var erasedAddressProblem: String?? {
+        guard erasedDigestOffset != 0 else { return nil }
+        let problem = string(erasedProblem) ?? ""
+        return .some(problem.isEmpty ? nil : problem)
+    }
     var codeText: FoldText? { text(spans.code) }
     var reasonText: FoldText? { text(spans.reason) }
 

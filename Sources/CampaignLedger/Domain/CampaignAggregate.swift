@@ -87,7 +87,7 @@ public struct CampaignAggregate: Sendable, Hashable {
         case .campaignCanceled:
             end = .canceled
             endedAt = event.at
-        case .contactAdded, .contactRemoved, .contactStatus:
+        case .contactAdded, .contactRemoved, .contactStatus, .contactForgotten:
             return
         }
     }

@@ -7,6 +7,9 @@ protocol ContactReport {
     var atNanos: Int64 { get }
     var atText: FoldText { get }
     var addressText: FoldText? { get }
+    /// Of a `contact.added` whose address was erased: .some(the address problem, nil when it was
+    /// dialable); nil when not erased.
+    var erasedAddressProblem: String?? { get }
     var codeText: FoldText? { get }
     var reasonText: FoldText? { get }
     /// The report's `providerRef`, as `current` when it is the same text (every callback of a
@@ -17,6 +20,7 @@ protocol ContactReport {
 extension Event: ContactReport {
     var atText: FoldText { FoldText(at) }
     var addressText: FoldText? { address.map(FoldText.init) }
+    var erasedAddressProblem: String?? { erasedAddress.map(\.problem) }
     var codeText: FoldText? { code.map(FoldText.init) }
     var reasonText: FoldText? { reason.map(FoldText.init) }
     func providerRefText(reusing current: FoldText?) -> FoldText? { providerRef.map(FoldText.init) }
@@ -72,6 +76,8 @@ public struct ContactFold: Sendable, Hashable {
     public private(set) var hasReport = false
     /// Whether a `contact.removed` was applied.
     public private(set) var removed = false
+    /// Whether a `contact.forgotten` was applied: the address is gone (docs/erasure.md).
+    public private(set) var forgotten = false
     /// The contact's state: the explaining report's state as it joins (`successfully_submitted`
     /// is `sent`).
     public private(set) var state = ContactState.initial
@@ -128,17 +134,29 @@ public struct ContactFold: Sendable, Hashable {
 
     /// `apply` of a report read in place or decoded.
     mutating func apply(report event: some ContactReport, position: UInt64, family: ChannelFamily) {
+        if event.type == .contactForgotten {
+            // Not a report: the state, its explanation and the counts stay; the address goes.
+            forgotten = true
+            addressText = nil
+            lastPosition = position
+            return
+        }
         reports += 1
         lastPosition = position
         let providerRef = event.providerRefText(reusing: lastProviderRef)
         if let providerRef { lastProviderRef = providerRef }
         switch event.type {
         case .contactAdded:
-            let address = event.addressText ?? FoldText("")
-            addressText = address
             let at = event.atText
             addedAtText = at
-            addressProblem = address.withBytes { AddressRule.problem(utf8: $0) }
+            if let erased = event.erasedAddressProblem {
+                addressText = nil
+                addressProblem = erased
+            } else {
+                let address = event.addressText ?? FoldText("")
+                addressText = address
+                addressProblem = address.withBytes { AddressRule.problem(utf8: $0) }
+            }
             if addressProblem == nil {
                 join(.initial, key: .initial, event, at: at, providerRef: providerRef)
             } else {
@@ -224,6 +242,7 @@ public struct ContactFold: Sendable, Hashable {
             ("reason", shownReason.map(JSONOutput.string) ?? .null),
             ("providerRef", providerRef.map(JSONOutput.string) ?? .null),
             ("address", address.map(JSONOutput.string) ?? .null),
+        ] + (forgotten ? [("forgotten", .bool(true))] : []) + [
             ("addedAt", addedAt.map(JSONOutput.string) ?? .null),
             ("updatedAt", updatedAt.map(JSONOutput.string) ?? .null),
             ("reports", .int(Int64(reports))),
@@ -259,7 +278,8 @@ extension ContactFold {
         static let address: UInt16 = 1 << 10
         static let addedAt: UInt16 = 1 << 11
         static let problem: UInt16 = 1 << 12
-        static let all: UInt16 = (1 << 13) - 1
+        static let forgotten: UInt16 = 1 << 13
+        static let all: UInt16 = (1 << 14) - 1
     }
 
     /// Layout (version 1): version u8 · flags varint · key tier u8, attempt varint, rank u8 ·
@@ -279,6 +299,7 @@ extension ContactFold {
         var flags: UInt16 = 0
         if hasReport { flags |= Flag.hasReport }
         if removed { flags |= Flag.removed }
+        if forgotten { flags |= Flag.forgotten }
         if codeText != nil { flags |= Flag.code }
         if reasonText != nil { flags |= Flag.reason }
         if updatedAtText != nil { flags |= Flag.updatedAt }
@@ -324,6 +345,7 @@ extension ContactFold {
         self.init()
         hasReport = has(Flag.hasReport)
         removed = has(Flag.removed)
+        forgotten = has(Flag.forgotten)
         let tier = Int(try r.byte())
         let keyAttempt = try r.count(max: Int(Int32.max), "key attempt")
         let rank = Int(try r.byte())

@@ -12,6 +12,9 @@ public struct HistoryEntry: Sendable, Hashable {
         /// A re-delivery of an appended event, skipped and kept in the side record
         /// (domain.md §5).
         case duplicate
+        /// A `contact.forgotten`: the contact's address was erased (docs/erasure.md); the
+        /// state stays.
+        case erased
     }
 
     /// Facts about when a report arrived that an auditor should notice. They explain a state;
@@ -180,7 +183,7 @@ private struct Timeline {
         projector.apply(r)
         let after = state(of: e)
         var marks: [HistoryEntry.Mark] = []
-        if e.type.isContactEvent, let contact = e.contact {
+        if e.type.isContactEvent, e.type != .contactForgotten, let contact = e.contact {
             if let seen = latestAt[contact], e.atNanos < seen { marks.append(.late) }
             latestAt[contact] = max(latestAt[contact] ?? e.atNanos, e.atNanos)
         }
@@ -189,7 +192,7 @@ private struct Timeline {
         if e.type == .campaignFinished || e.type == .campaignCanceled { endPosition = r.position }
         entries.append(HistoryEntry(
             recorded: r, position: r.position, recordedAtMicros: r.recordedAtMicros,
-            stateBefore: before, stateAfter: after, effect: before == after ? .noChange : .applied,
+            stateBefore: before, stateAfter: after, effect: e.type == .contactForgotten ? .erased : before == after ? .noChange : .applied,
             marks: marks))
     }
 

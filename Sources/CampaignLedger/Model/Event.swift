@@ -38,6 +38,9 @@ public struct Event: Sendable, Hashable {
     public var actor: String?
     /// A JSON object's text, compact (no insignificant whitespace), otherwise as received.
     public var meta: String?
+    /// For a `contact.added` whose address was erased (`contact.forgotten`, docs/erasure.md):
+    /// what is left of it. `address` is nil then.
+    public package(set) var erasedAddress: ErasedAddress?
 
     /// Every field given as is, `atNanos` unchecked against `at`: for the library's own decoders
     /// and generators (an embedder uses `init(_:campaign:at:…)` or `init(json:)`).
@@ -91,5 +94,28 @@ public struct RecordedEvent: Sendable, Hashable {
         self.event = event
         self.addressSalt = addressSalt
         self.hash = hash
+    }
+}
+
+/// What a `contact.added` keeps of an erased address (docs/erasure.md): the digest the hash chain
+/// covers, SHA-256(salt ‖ address), and whether the address was dialable — the state of the
+/// contact depends on it (domain.md §5) — without the address or its salt.
+public struct ErasedAddress: Sendable, Hashable {
+    /// SHA-256(salt ‖ address): 32 bytes. The salt is gone, so it cannot be recomputed.
+    public var digest: [UInt8]
+    /// Why the address was not dialable (the contact's `invalid_record` reason), or nil when it was.
+    public var problem: String?
+
+    package init(digest: [UInt8], problem: String?) {
+        precondition(digest.count == 32, "an address digest has 32 bytes")
+        self.digest = digest
+        self.problem = problem
+    }
+
+    /// The erasure of `address`, kept with `salt`.
+    package init(address: String, salt: [UInt8]) {
+        self.init(
+            digest: SHA256Digest.withDigest(of: salt, Array(address.utf8)) { Array($0) },
+            problem: AddressRule.problem(address))
     }
 }

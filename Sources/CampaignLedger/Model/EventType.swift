@@ -1,4 +1,5 @@
-/// The nine kinds of event a ledger stores (interchange.md §1).
+/// The ten kinds of event a ledger stores (interchange.md §1; `contact.forgotten` is the erasure of
+/// a contact's address, docs/erasure.md).
 public enum EventType: String, Sendable, CaseIterable, Hashable, Codable {
     case campaignCreated = "campaign.created"
     case campaignStarted = "campaign.started"
@@ -9,11 +10,14 @@ public enum EventType: String, Sendable, CaseIterable, Hashable, Codable {
     case contactAdded = "contact.added"
     case contactRemoved = "contact.removed"
     case contactStatus = "contact.status"
+    /// The contact's address was erased (`ledger forget`): who, when, why. Appending it removes
+    /// the address and its salt from the store in the same transaction (docs/erasure.md).
+    case contactForgotten = "contact.forgotten"
 
     /// `contact.*` events name a contact; `campaign.*` events do not.
     public var isContactEvent: Bool {
         switch self {
-        case .contactAdded, .contactRemoved, .contactStatus: true
+        case .contactAdded, .contactRemoved, .contactStatus, .contactForgotten: true
         default: false
         }
     }
@@ -30,6 +34,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable, Codable {
         case .contactAdded: 7
         case .contactRemoved: 8
         case .contactStatus: 9
+        case .contactForgotten: 10
         }
     }
 

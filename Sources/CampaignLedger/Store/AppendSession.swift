@@ -46,6 +46,9 @@ final class AppendSession {
                 InputError(field: "hash", message: "does not match the event: the chain breaks at position \(position)"),
                 index: index + 1)
         }
+        if event.type == .contactForgotten, let contact = event.contact {
+            parkedCount -= try store.eraseAddress(campaign: event.campaign, contact: contact, txn)
+        }
         for i in projections.indices { try projections[i].apply(record, txn) }
         head = LogHead(position: position, recordedAtMicros: record.recordedAtMicros, hash: record.hash)
         return record

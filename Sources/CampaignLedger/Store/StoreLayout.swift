@@ -130,19 +130,24 @@ struct CampaignRegistryEntry: Sendable, Hashable {
 struct ContactRegistryEntry: Sendable, Hashable {
     var removed: Bool
     var highestAttempt: UInt32
+    /// Whether a `contact.forgotten` was appended (docs/erasure.md).
+    var forgotten = false
 
-    var bytes: [UInt8] { [removed ? 1 : 0] + highestAttempt.bigEndianBytes }
+    /// flags u8 (bit 0 removed, bit 1 forgotten) · highest attempt u32.
+    var bytes: [UInt8] { [(removed ? 1 : 0) | (forgotten ? 2 : 0)] + highestAttempt.bigEndianBytes }
 
-    init(removed: Bool, highestAttempt: UInt32) {
+    init(removed: Bool, highestAttempt: UInt32, forgotten: Bool = false) {
         self.removed = removed
         self.highestAttempt = highestAttempt
+        self.forgotten = forgotten
     }
 
     init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= 5, bytes[0] <= 1 else { return nil }
+        guard bytes.count >= 5, bytes[0] <= 3 else { return nil }
         self.init(
-            removed: bytes[0] == 1,
-            highestAttempt: UInt32(bigEndianBytes: UnsafeRawBufferPointer(rebasing: bytes[1...]))!)
+            removed: bytes[0] & 1 != 0,
+            highestAttempt: UInt32(bigEndianBytes: UnsafeRawBufferPointer(rebasing: bytes[1...]))!,
+            forgotten: bytes[0] & 2 != 0)
     }
 }
 

@@ -198,6 +198,11 @@ struct Validator {
             }
             k.highestAttempt = max(k.highestAttempt, UInt32(event.attempt!))
             setContact(key, k)
+        case .contactForgotten:
+            guard var k = known else { throw InputError(field: "contact", message: "unknown contact; add it first") }
+            if k.forgotten { throw InputError(field: "contact", message: "contact already forgotten") }
+            k.forgotten = true
+            setContact(key, k)
         default:
             preconditionFailure("campaign events are handled above")
         }
@@ -214,7 +219,7 @@ struct Validator {
         case .campaignCanceled: [.notStarted, .sending, .paused]
         case .contactAdded: [.notStarted, .sending, .paused]
         case .contactRemoved: [.notStarted, .paused]
-        case .campaignCreated, .contactStatus: nil
+        case .campaignCreated, .contactStatus, .contactForgotten: nil
         }
     }
 
@@ -225,7 +230,7 @@ struct Validator {
         case .campaignPaused: .paused
         case .campaignResumed: .sending
         case .campaignFinished, .campaignCanceled: .ended
-        case .campaignCreated, .contactAdded, .contactRemoved, .contactStatus: nil
+        case .campaignCreated, .contactAdded, .contactRemoved, .contactStatus, .contactForgotten: nil
         }
     }
 }

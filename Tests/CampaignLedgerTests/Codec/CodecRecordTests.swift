@@ -6,7 +6,7 @@ import Testing
     func randomEventsRoundTrip(version: UInt8) throws {
         var g = SeededGenerator(state: 1)
         for _ in 0..<2000 {
-            let r = RandomEvents.recorded(&g)
+            let r = RandomEvents.recorded(&g, version: version)
             let bytes = EventRecord.encode(r, version: version)
             #expect(bytes[0] == version)
             let back = try EventRecord.decode(bytes)
@@ -118,7 +118,7 @@ import Testing
             try EventRecord.decode(v)
         }
         var t = good
-        t[1] = 10
+        t[1] = 200  // no event type has this code
         #expect(throws: RecordDecodeError.self) { try EventRecord.decode(t) }
         var c = good
         c[c.count - 1] = 4  // channel code

@@ -69,7 +69,17 @@ enum RandomEvents {
             e.name = maybe(&g) { text(&$0, min: 0, max: 20, controls: true) }
         }
         if type.isContactEvent { e.contact = id(&g) }
-        if type == .contactAdded { e.address = text(&g, min: 0, max: 16, controls: true) }
+        if type == .contactAdded {
+            if Int.random(in: 0..<4, using: &g) == 0 {
+                // Erased (docs/erasure.md): the digest and whether the address was dialable.
+                e.erasedAddress = ErasedAddress(
+                    digest: (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) },
+                    problem: maybe(&g) { _ in "empty phone number" })
+            } else {
+                e.address = text(&g, min: 0, max: 16, controls: true)
+            }
+        }
+        if type == .contactForgotten { e.reason = text(&g, min: 0, max: 20, controls: true) }
         if type == .contactStatus {
             e.status = ContactState.allCases.filter { ![.initial, .removed, .invalidRecord].contains($0) }
                 .randomElement(using: &g)!
@@ -78,12 +88,17 @@ enum RandomEvents {
         return e
     }
 
-    static func recorded(_ g: inout SeededGenerator) -> RecordedEvent {
-        let e = event(&g)
+    /// A recorded event that record `version` can hold (an erased address needs version 2).
+    static func recorded(_ g: inout SeededGenerator, version: UInt8 = EventRecord.version) -> RecordedEvent {
+        var e = event(&g)
+        if version == 1, e.erasedAddress != nil {
+            e.erasedAddress = nil
+            e.address = "+420601234567"
+        }
         return RecordedEvent(
             position: UInt64.random(in: 1...UInt64.max, using: &g),
             recordedAtMicros: Int64.random(in: 0..<8_000_000_000_000_000, using: &g), event: e,
-            addressSalt: e.type == .contactAdded ? (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) } : nil,
+            addressSalt: e.type == .contactAdded && e.erasedAddress == nil ? (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) } : nil,
             hash: (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) })
     }
 }

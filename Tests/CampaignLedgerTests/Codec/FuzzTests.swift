@@ -151,7 +151,8 @@ import CampaignLedgerDemo
                 bytes = (0..<Int.random(in: 0..<300, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) }
                 if Bool.random(using: &g) && !bytes.isEmpty { bytes[0] = EventRecord.version }
             } else {
-                bytes = EventRecord.encode(RandomEvents.recorded(&g), version: Bool.random(using: &g) ? 1 : 2)
+                let version: UInt8 = Bool.random(using: &g) ? 1 : 2
+                bytes = EventRecord.encode(RandomEvents.recorded(&g, version: version), version: version)
                 for _ in 0..<Int.random(in: 1...4, using: &g) {
                     let k = Int.random(in: 0..<bytes.count, using: &g)
                     switch Int.random(in: 0..<5, using: &g) {

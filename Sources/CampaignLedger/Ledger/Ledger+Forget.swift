@@ -1,0 +1,162 @@
+import Foundation
+import LMDB
+
+/// What `Ledger.forget` did (docs/erasure.md).
+public struct ForgetResult: Sendable, Hashable {
+    /// A contact whose address was erased now.
+    public struct Forgotten: Sendable, Hashable {
+        public var campaign: String
+        public var contact: String
+        /// The position of its `contact.forgotten`.
+        public var position: UInt64
+        /// The position of its `contact.added`, whose record lost the address.
+        public var addedPosition: UInt64
+    }
+
+    /// The contacts forgotten now.
+    public var forgotten: [Forgotten] = []
+    /// The contacts asked for that were forgotten before (nothing was done for them).
+    public var alreadyForgotten: [(campaign: String, contact: String)] = []
+    /// Parked provider callbacks that held the address, dropped with it.
+    public var parkedCallbacksDropped = 0
+    /// Positions of events whose chain-covered fields hold the address (a contact id, a reason
+    /// or `meta` that repeats the number): the chain covers them, so erasure cannot remove it
+    /// there. Said, never hidden.
+    public var stillInLog: [UInt64] = []
+
+    public static func == (a: ForgetResult, b: ForgetResult) -> Bool {
+        a.forgotten == b.forgotten && a.parkedCallbacksDropped == b.parkedCallbacksDropped && a.stillInLog == b.stillInLog
+            && a.alreadyForgotten.map { [$0.campaign, $0.contact] } == b.alreadyForgotten.map { [$0.campaign, $0.contact] }
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(forgotten)
+        h.combine(parkedCallbacksDropped)
+        h.combine(stillInLog)
+    }
+
+    /// `ledger forget --json` and `POST /v1/forget`.
+    public var json: JSONOutput {
+        .object([
+            ("forgotten", .array(forgotten.map {
+                .object([
+                    ("campaign", .string($0.campaign)), ("contact", .string($0.contact)),
+                    ("position", .int(Int64($0.position))), ("addedPosition", .int(Int64($0.addedPosition))),
+                ])
+            })),
+            ("alreadyForgotten", .array(alreadyForgotten.map {
+                .object([("campaign", .string($0.campaign)), ("contact", .string($0.contact))])
+            })),
+            ("parkedCallbacksDropped", .int(Int64(parkedCallbacksDropped))),
+            ("stillInLog", .array(stillInLog.map { .int(Int64($0)) })),
+        ])
+    }
+}
+
+extension Ledger {
+    /// Erases the address of one contact (docs/erasure.md): appends a `contact.forgotten` (who,
+    /// when, why) and, in the same transaction, removes the address and its salt from the
+    /// contact's `contact.added` record, the projections and the parked callbacks. The hash chain
+    /// is unchanged: it covers the address's digest. A contact forgotten before is reported in
+    /// `alreadyForgotten` and nothing is appended. The old bytes stay in LMDB's free pages until
+    /// `Ledger.compact` (or reuse) removes them.
+    @discardableResult
+    public func forget(campaign: String, contact: String, reason: String, actor: String? = nil) throws -> ForgetResult {
+        let known: ContactRegistryEntry? = try store.environment.read { txn in
+            try txn.get(store.layout.registry, StoreLayout.registryContactKey(campaign, contact)).flatMap {
+                $0.withUnsafeBytes(ContactRegistryEntry.init)
+            }
+        }
+        guard let known else {
+            throw LedgerError.notFound("no contact \(Echo.quoted(contact)) in campaign \(Echo.quoted(campaign))")
+        }
+        if known.forgotten {
+            var result = ForgetResult()
+            result.alreadyForgotten = [(campaign, contact)]
+            return result
+        }
+        return try forgetContacts([(campaign, contact)], reason: reason, actor: actor)
+    }
+
+    /// Erases the address of every contact, in every campaign, whose stored address is `address`
+    /// (compared through each contact's salt and digest, and also with spaces, `-`, `(`, `)` and
+    /// `.` left out on both sides, so `+49 170 1234567` finds `+491701234567`), in one
+    /// transaction. Contacts forgotten before cannot be found (their salt is gone): the result
+    /// is then empty.
+    @discardableResult
+    public func forget(address: String, reason: String, actor: String? = nil) throws -> ForgetResult {
+        let given = Array(address.utf8)
+        let cleaned = Self.cleanedAddress(given)
+        guard !given.isEmpty else { throw LedgerError.usage("give the address to forget (it is empty)") }
+        let matches: [(String, String)] = try store.environment.read { txn in
+            var out: [(String, String)] = []
+            try store.forEachContactAdded(txn) { _, recorded in
+                let e = recorded.event
+                guard let stored = e.address, let contact = e.contact else { return true }
+                let salt = recorded.addressSalt ?? []
+                let same = SHA256Digest.withDigest(of: salt, given) { Array($0) }
+                    == SHA256Digest.withDigest(of: salt, Array(stored.utf8)) { Array($0) }
+                if same || (!cleaned.isEmpty && Self.cleanedAddress(Array(stored.utf8)) == cleaned) {
+                    out.append((e.campaign, contact))
+                }
+                return true
+            }
+            return out
+        }
+        guard !matches.isEmpty else { return ForgetResult() }
+        return try forgetContacts(matches, reason: reason, actor: actor)
+    }
+
+    /// An address without the characters domain.md §5 ignores (U+0020, `-`, `(`, `)`, `.`).
+    static func cleanedAddress(_ utf8: [UInt8]) -> [UInt8] {
+        utf8.filter { ![0x20, 0x2D, 0x28, 0x29, 0x2E].contains($0) }
+    }
+
+    /// Appends a `contact.forgotten` for each contact in one request, after finding what the
+    /// erasure will drop and what it cannot reach.
+    private func forgetContacts(_ contacts: [(String, String)], reason: String, actor: String?) throws -> ForgetResult {
+        let at = RFC3339.formatMicros(Clock.nowMicros())
+        var result = ForgetResult()
+        var added: [UInt64] = []
+        try store.environment.read { txn in
+            var forms: [[UInt8]] = []
+            for (campaign, contact) in contacts {
+                let positions = try store.streamPositions(campaign: campaign, contact: contact, txn)
+                guard let first = positions.first else {
+                    throw LedgerError.corrupted("contact \(contact) of campaign \(campaign) has no events")
+                }
+                added.append(first)
+                let addedEvent = try LedgerStore.decodeRecord(at: first, txn, store.layout)
+                let contactForms = addedEvent.event.address.map(LedgerStore.addressForms) ?? []
+                forms += contactForms
+                for p in positions {
+                    let bytes = ExportLine.canonicalBytes(try LedgerStore.decodeRecord(at: p, txn, store.layout))
+                    let holds = bytes.withUnsafeBytes { b in contactForms.contains { LedgerStore.contains(b, $0) } }
+                    if holds { result.stillInLog.append(p) }
+                }
+            }
+            if let db = store.layout.parked, !forms.isEmpty {
+                try txn.forEach(db) { key, value in
+                    if forms.contains(where: { LedgerStore.contains(value, $0) || LedgerStore.contains(key, $0) }) {
+                        result.parkedCallbacksDropped += 1
+                    }
+                    return true
+                }
+            }
+        }
+        var events: [Event] = []
+        for (campaign, contact) in contacts {
+            var event = try Event(.contactForgotten, campaign: campaign, at: at, contact: contact, reason: reason, actor: actor)
+            event.id = nil
+            events.append(event)
+        }
+        let outcomes = try appendAndWait(events)
+        for (index, outcome) in outcomes.enumerated() {
+            let (campaign, contact) = contacts[index]
+            result.forgotten.append(
+                ForgetResult.Forgotten(campaign: campaign, contact: contact, position: outcome.position, addedPosition: added[index]))
+        }
+        result.stillInLog.sort()
+        return result
+    }
+}
