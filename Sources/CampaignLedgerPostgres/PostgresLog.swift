@@ -79,25 +79,29 @@ public final class PostgresLog: SharedLog {
         let addresses = events.map { $0.address ?? "" }
         let salts = events.map { ByteBuffer(bytes: $0.addressSalt ?? []) }
         let hashes = events.map { ByteBuffer(bytes: $0.hash) }
+        let problems = events.map { $0.addressProblem ?? "" }
+        let erasePositions = events.map { $0.erases.map { Int64($0.addedPosition) } ?? 0 }
+        let eraseProblems = events.map { $0.erases?.addressProblem ?? "" }
         let expectPosition = Int64(head.position)
         let expectHash = ByteBuffer(bytes: head.hash)
         return try await run("appending") { c in
             let rows = try await c.query(
                 """
                 SELECT * FROM ledger_append(\(expectPosition), \(expectHash), \(ids), \(recorded), \(canonical), \
-                \(hasAddress), \(addresses), \(salts), \(hashes))
+                \(hasAddress), \(addresses), \(salts), \(hashes), \(problems), \(erasePositions), \(eraseProblems))
                 """, logger: logger)
             var head: Int64?
             var missing: [LoggedEvent] = []
-            for try await (h, p, id, recordedAt, canonical, address, salt, hash) in rows.decode(
-                (Int64, Int64?, String?, Int64?, String?, String?, ByteBuffer?, ByteBuffer?).self)
+            for try await (h, p, id, recordedAt, canonical, address, salt, hash, problem) in rows.decode(
+                (Int64, Int64?, String?, Int64?, String?, String?, ByteBuffer?, ByteBuffer?, String?).self)
             {
                 head = h
                 if let p, let id, let recordedAt, let canonical, let hash {
                     missing.append(
                         LoggedEvent(
                             position: UInt64(p), id: id, recordedAtMicros: recordedAt, canonical: canonical,
-                            address: address, addressSalt: salt.map { Array(buffer: $0) }, hash: Array(buffer: hash)))
+                            address: address, addressSalt: salt.map { Array(buffer: $0) }, addressProblem: problem,
+                            hash: Array(buffer: hash)))
                 }
             }
             guard let head else { throw LedgerError.internal("ledger_append returned no row") }
@@ -112,17 +116,18 @@ public final class PostgresLog: SharedLog {
         return try await run("reading events") { c in
             let rows = try await c.query(
                 """
-                SELECT position, id, recorded_at, canonical, address, address_salt, hash FROM ledger_events
+                SELECT position, id, recorded_at, canonical, address, address_salt, hash, address_problem FROM ledger_events
                 WHERE position > \(after) ORDER BY position LIMIT \(limit)
                 """, logger: logger)
             var out: [LoggedEvent] = []
-            for try await (p, id, recordedAt, canonical, address, salt, hash) in rows.decode(
-                (Int64, String, Int64, String, String?, ByteBuffer?, ByteBuffer).self)
+            for try await (p, id, recordedAt, canonical, address, salt, hash, problem) in rows.decode(
+                (Int64, String, Int64, String, String?, ByteBuffer?, ByteBuffer, String?).self)
             {
                 out.append(
                     LoggedEvent(
                         position: UInt64(p), id: id, recordedAtMicros: recordedAt, canonical: canonical,
-                        address: address, addressSalt: salt.map { Array(buffer: $0) }, hash: Array(buffer: hash)))
+                        address: address, addressSalt: salt.map { Array(buffer: $0) }, addressProblem: problem,
+                        hash: Array(buffer: hash)))
             }
             return out
         }

@@ -234,6 +234,90 @@ struct CLISharedLogTests {
 }
 
 extension CLISharedLogTests {
+    /// Whether any file under `directory` holds `needle`'s bytes (the paths that do).
+    static func files(under directory: String, holding needle: String) -> [String] {
+        let bytes = Data(needle.utf8)
+        var found: [String] = []
+        let walker = FileManager.default.enumerator(atPath: directory)
+        while let relative = walker?.nextObject() as? String {
+            let path = "\(directory)/\(relative)"
+            if let data = FileManager.default.contents(atPath: path), data.range(of: bytes) != nil { found.append(relative) }
+        }
+        return found
+    }
+
+    /// Issue #18 over the shared log (docs/scale-out.md "Erasure"): a `contact.forgotten` appended
+    /// through the log erases the address and salt of the contact's row in PostgreSQL in the same
+    /// transaction, every replica applying it erases its own copy, and a replica made afterwards
+    /// gets the erased row (digest and address problem kept). Chains and `verify --log` pass.
+    @Test(.enabled(if: PostgresCluster.unavailable == nil, "\(PostgresCluster.unavailable ?? "")"))
+    func aContactForgottenThroughTheLogIsErasedInPostgresAndOnEveryReplica() throws {
+        let pg = try PostgresCluster()
+        let dir = try TempDir()
+        let (a, b, c) = (dir.at("a"), dir.at("b"), dir.at("c"))
+        let problem = "phone number has 2 digits, 6 to 15 expected"
+        let file = try dir.write("history.jsonl", [
+            #"{"id":"e-c","type":"campaign.created","campaign":"spring","channel":"sms","at":"2026-11-20T08:00:00Z"}"#,
+            #"{"id":"e-1","type":"contact.added","campaign":"spring","contact":"k1","address":"+420777123456","at":"2026-11-20T08:01:00Z"}"#,
+            #"{"id":"e-2","type":"contact.added","campaign":"spring","contact":"k2","address":"12","at":"2026-11-20T08:01:00Z"}"#,
+            #"{"id":"e-3","type":"contact.added","campaign":"spring","contact":"k3","address":"+420601000003","at":"2026-11-20T08:01:00Z"}"#,
+        ].joined(separator: "\n") + "\n")
+        #expect(try CLI.run(["import", file, "--log", pg.url], store: a).status == 0)
+        #expect(try CLI.run(["follow", "--once", "--log", pg.url], store: b).status == 0)
+        #expect(try pg.sql("SELECT count(*) FROM ledger_events WHERE address = '+420777123456'") == "1")
+        // PostgreSQL's statistics (pg_statistic) would keep sampled addresses: the log has none collected.
+        try pg.sql("ANALYZE ledger_events")
+
+        // Host a forgets k1; host b, one event behind, forgets k2 by address (it catches up first).
+        let byID = try CLI.run(["forget", "spring", "k1", "--reason", "GDPR request 1", "--json", "--log", pg.url], store: a)
+        #expect(byID.status == 0, "\(byID)")
+        #expect(try byID.json()["forgotten"][0]["position"].int == 5 && byID.json()["forgotten"][0]["addedPosition"].int == 2, "\(byID)")
+        let byAddress = try CLI.run(["forget", "--address", "12", "--reason", "GDPR request 2", "--json", "--log", pg.url], store: b)
+        #expect(byAddress.status == 0, "\(byAddress)")
+        #expect(try byAddress.json()["forgotten"][0]["contact"].string == "k2" && byAddress.json()["forgotten"][0]["position"].int == 6, "\(byAddress)")
+
+        // PostgreSQL's rows: the erased contact.added rows have no address and no salt, k2's keeps
+        // its problem; no column of any row holds the number; k3 is untouched.
+        let rows = try pg.sql(
+            "SELECT position, address IS NULL, address_salt IS NULL, coalesce(address_problem, '-') FROM ledger_events WHERE canonical LIKE '{\"type\":\"contact.added\",%' ORDER BY position")
+        #expect(rows == "2|t|t|-\n3|t|t|\(problem)\n4|f|f|-", "\(rows)")
+        #expect(try pg.sql("SELECT count(*) FROM ledger_events e WHERE strpos(e::text, '777123456') > 0") == "0")
+
+        // Host a follows b's erasure, a new host c follows the whole log (erased rows included):
+        // the same answers, exports and head everywhere, and verify --log passes on each.
+        for store in [a, c] { #expect(try CLI.run(["follow", "--once", "--log", pg.url], store: store).status == 0) }
+        for store in [a, b, c] {
+            let k1 = try CLI.run(["contact", "show", "spring", "k1", "--json"], store: store).json()
+            #expect(k1["address"].isNull && k1["forgotten"].bool == true, "\(store): \(k1)")
+            let k2 = try CLI.run(["contact", "show", "spring", "k2", "--json"], store: store).json()
+            #expect(k2["address"].isNull && k2["forgotten"].bool == true, "\(store): \(k2)")
+            #expect(k2["state"].string == "invalid_record" && k2["reason"].string == problem, "\(store): \(k2)")
+            let k3 = try CLI.run(["contact", "show", "spring", "k3", "--json"], store: store).json()
+            #expect(k3["address"].string == "+420601000003" && k3["forgotten"].bool == nil, "\(store): \(k3)")
+        }
+        let heads = try [a, b, c].map { try Self.head($0, log: pg.url) }
+        #expect(heads[0].0 == 6 && heads[1] == heads[0] && heads[2] == heads[0], "\(heads)")
+        let exports = try [a, b, c].map { try CLI.run(["export"], store: $0).stdout }
+        #expect(exports[0] == exports[1] && exports[0] == exports[2])
+        #expect(!exports[2].contains("777123456") && exports[2].contains(#""addressProblem":"\#(problem)""#))
+
+        // The old row versions leave PostgreSQL's files with VACUUM FULL (docs/scale-out.md).
+        try pg.sql("VACUUM FULL ledger_events")
+        try pg.sql("CHECKPOINT")
+        #expect(Self.files(under: "\(pg.data)/base", holding: "777123456").isEmpty)
+        // And the replica's file after `ledger compact`.
+        #expect(try CLI.run(["compact"], store: a).status == 0)
+        #expect(Self.files(under: a, holding: "777123456").isEmpty)
+
+        // A store holding erasures, pushed into another log, is followed with the same answers.
+        try pg.sql("CREATE DATABASE pushed")
+        let other = pg.url.replacingOccurrences(of: "/postgres", with: "/pushed")
+        #expect(try CLI.run(["log", "push", "--log", other], store: c).status == 0)
+        #expect(try CLI.run(["follow", "--once", "--log", other], store: dir.at("d")).status == 0)
+        #expect(try Self.head(dir.at("d"), log: other) == heads[0])
+        #expect(try CLI.run(["export"], store: dir.at("d")).stdout == exports[0])
+    }
+
     /// curl against a served ledger: the HTTP status and the body.
     static func http(_ method: String, _ url: String, body: String? = nil) throws -> (status: Int, body: String) {
         var args = ["/usr/bin/curl", "-s", "-m", "30", "-X", method, "-w", "\n%{http_code}", url]

@@ -62,6 +62,7 @@ extension Ledger {
     /// `Ledger.compact` (or reuse) removes them.
     @discardableResult
     public func forget(campaign: String, contact: String, reason: String, actor: String? = nil) throws -> ForgetResult {
+        try catchUpBeforeErasure()
         let known: ContactRegistryEntry? = try store.environment.read { txn in
             try txn.get(store.layout.registry, StoreLayout.registryContactKey(campaign, contact)).flatMap {
                 $0.withUnsafeBytes(ContactRegistryEntry.init)
@@ -88,6 +89,7 @@ extension Ledger {
         let given = Array(address.utf8)
         let cleaned = Self.cleanedAddress(given)
         guard !given.isEmpty else { throw LedgerError.usage("give the address to forget (it is empty)") }
+        try catchUpBeforeErasure()
         let matches: [(String, String)] = try store.environment.read { txn in
             var out: [(String, String)] = []
             try store.forEachContactAdded(txn) { _, recorded in
@@ -105,6 +107,14 @@ extension Ledger {
         }
         guard !matches.isEmpty else { return ForgetResult() }
         return try forgetContacts(matches, reason: reason, actor: actor)
+    }
+
+    /// With a shared log, the replica first applies what other hosts appended, so that a contact
+    /// added, or forgotten, on another host is found (docs/scale-out.md "Erasure"). An
+    /// unreachable log fails the erasure (exit 69), nothing done.
+    private func catchUpBeforeErasure() throws {
+        guard let replica else { return }
+        _ = try runBlocking { try await replica.catchUp() }
     }
 
     /// An address without the characters domain.md §5 ignores (U+0020, `-`, `(`, `)`, `.`).

@@ -136,7 +136,10 @@ extension Ledger {
     /// Whether a logged event's address and salt hash to the `addressDigest` its canonical bytes
     /// hold (the chain covers the digest, not the address).
     static func addressProblem(_ e: LoggedEvent) -> String? {
-        guard let address = e.address else { return nil }
+        guard let address = e.address else {
+            // None, or erased (docs/erasure.md): then no salt either.
+            return e.addressSalt == nil ? nil : "the event has an address salt but no address"
+        }
         let marker = #","addressDigest":""#
         guard let range = e.canonical.range(of: marker) else {
             return "the event has an address but its canonical bytes no addressDigest"
@@ -172,7 +175,7 @@ extension Ledger {
         while logHead.position < local.position {
             let records = try events(from: logHead.position + 1, limit: min(batch, Int(local.position - logHead.position)))
             guard let last = records.last else { break }
-            switch try await log.append(records.map(LoggedEvent.init), after: logHead) {
+            switch try await log.append(try store.logged(records), after: logHead) {
             case .committed:
                 pushed += UInt64(records.count)
                 logHead = LogHead(position: last.position, recordedAtMicros: last.recordedAtMicros, hash: last.hash)

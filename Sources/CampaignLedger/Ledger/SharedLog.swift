@@ -35,8 +35,13 @@ public enum SharedLogAppend: Sendable, Hashable {
 
 /// One event as a shared log holds it: its canonical bytes (docs/format.md: the export line
 /// without `hash`, the address replaced by its digest), which the chain covers, and beside them
-/// the address and its salt, which the chain does not cover — so erasing them (issue #18)
-/// leaves the chain verifiable.
+/// the address and its salt, which the chain does not cover — so erasing them (issue #18,
+/// docs/erasure.md) leaves the chain verifiable.
+///
+/// A `contact.added` whose address was erased has neither `address` nor `addressSalt` (its
+/// canonical bytes keep the digest) and keeps `addressProblem`. A `contact.forgotten` sent to
+/// the log carries `erases`: the log removes that contact's address and salt from its
+/// `contact.added` in the transaction that appends the `contact.forgotten`.
 public struct LoggedEvent: Sendable, Hashable {
     public var position: UInt64
     public var id: String
@@ -45,14 +50,20 @@ public struct LoggedEvent: Sendable, Hashable {
     public var canonical: String
     /// `contact.added`'s address, nil for other events.
     public var address: String?
-    /// `contact.added`'s 16-byte address salt, nil for other events.
+    /// `contact.added`'s 16-byte address salt, nil for other events and once erased.
     public var addressSalt: [UInt8]?
+    /// An erased `contact.added`'s: why its address was not dialable (the contact's
+    /// `invalid_record` reason), nil when it was. Nil for every other event.
+    public var addressProblem: String?
     /// hash(n) = SHA-256(hash(n−1) ‖ SHA-256(canonical)).
     public var hash: [UInt8]
+    /// A `contact.forgotten` being appended: the erasure the log does with it. Nil otherwise, and
+    /// on events read back from the log.
+    public var erases: LoggedErasure?
 
     public init(
         position: UInt64, id: String, recordedAtMicros: Int64, canonical: String, address: String?,
-        addressSalt: [UInt8]?, hash: [UInt8]
+        addressSalt: [UInt8]?, addressProblem: String? = nil, hash: [UInt8], erases: LoggedErasure? = nil
     ) {
         self.position = position
         self.id = id
@@ -60,16 +71,19 @@ public struct LoggedEvent: Sendable, Hashable {
         self.canonical = canonical
         self.address = address
         self.addressSalt = addressSalt
+        self.addressProblem = addressProblem
         self.hash = hash
+        self.erases = erases
     }
 
-    /// The shared log's form of an event this ledger recorded.
-    package init(_ r: RecordedEvent) {
+    /// The shared log's form of an event this ledger recorded; `erases` as the caller found it.
+    package init(_ r: RecordedEvent, erases: LoggedErasure? = nil) {
+        let added = r.event.type == .contactAdded
         self.init(
             position: r.position, id: r.event.id ?? "", recordedAtMicros: r.recordedAtMicros,
             canonical: String(decoding: ExportLine.canonicalBytes(r), as: UTF8.self),
-            address: r.event.type == .contactAdded ? r.event.address : nil,
-            addressSalt: r.event.type == .contactAdded ? r.addressSalt : nil, hash: r.hash)
+            address: added ? r.event.address : nil, addressSalt: added ? r.addressSalt : nil,
+            addressProblem: added ? r.event.erasedAddress?.problem : nil, hash: r.hash, erases: erases)
     }
 
     /// The event and what the log assigned to it, read back from the canonical bytes (the
@@ -108,10 +122,31 @@ public struct LoggedEvent: Sendable, Hashable {
         guard parsed.event.id == id else {
             throw LedgerError.diverged(position: position, "the log's id column and canonical bytes differ")
         }
-        guard hash.count == 32, parsed.event.type != .contactAdded || addressSalt?.count == 16 else {
+        guard hash.count == 32, parsed.event.type != .contactAdded || addressSalt?.count == (address == nil ? nil : 16) else {
             throw LedgerError.diverged(position: position, "the log's hash or address salt has the wrong length")
         }
-        return (parsed.event, Restored(position: position, recordedAtMicros: recordedAtMicros, addressSalt: addressSalt, hash: hash))
+        var event = parsed.event
+        if event.type == .contactAdded, address == nil, let erased = event.erasedAddress {
+            // Erased (docs/erasure.md): the digest is in the canonical bytes, the problem beside them.
+            event.erasedAddress = ErasedAddress(digest: erased.digest, problem: addressProblem)
+        }
+        return (event, Restored(position: position, recordedAtMicros: recordedAtMicros, addressSalt: addressSalt, hash: hash))
+    }
+}
+
+/// What a shared log does with a `contact.forgotten` it appends (issue #18): it removes the
+/// address and salt of the contact's `contact.added`, at `addedPosition` (its canonical bytes,
+/// with the digest the chain covers, stay), and keeps `addressProblem` beside it, in the same
+/// transaction as the append.
+public struct LoggedErasure: Sendable, Hashable {
+    /// The position of the contact's `contact.added`.
+    public var addedPosition: UInt64
+    /// Why the erased address was not dialable, nil when it was.
+    public var addressProblem: String?
+
+    public init(addedPosition: UInt64, addressProblem: String?) {
+        self.addedPosition = addedPosition
+        self.addressProblem = addressProblem
     }
 }
 
@@ -182,7 +217,7 @@ final class LogReplica: Sendable {
                 try store.recordRedeliveries(prepared.results)
                 return prepared.results
             }
-            let outcome = try await log.append(prepared.records.map(LoggedEvent.init), after: prepared.head)
+            let outcome = try await log.append(prepared.logged, after: prepared.head)
             switch outcome {
             case .committed:
                 do {
@@ -255,6 +290,8 @@ struct PreparedAppend {
     var head: LogHead
     /// The events to append, with positions, recordedAt, salts and chain hashes.
     var records: [RecordedEvent]
+    /// `records` as the log gets them: a `contact.forgotten` with the erasure it makes.
+    var logged: [LoggedEvent]
     /// Per request: its outcomes, or why it was rejected.
     var results: [Result<[AppendOutcome], LedgerError>]
 }
@@ -271,6 +308,7 @@ extension LedgerStore {
             let recordedAt = max(Clock.nowMicros(), head.recordedAtMicros)
             var previous = head.hash
             var records: [RecordedEvent] = []
+            var logged: [LoggedEvent] = []
             var results: [Result<[AppendOutcome], LedgerError>] = []
             // Streams the requests before this one extended (the store does not hold them yet).
             var streamEnds: [String: UInt64] = [:]
@@ -312,6 +350,7 @@ extension LedgerStore {
                         record.hash = ExportLine.chain(previous: previous, digest: ExportLine.digest(record))
                         previous = record.hash
                         records.append(record)
+                        logged.append(LoggedEvent(record, erases: try logErasure(event, pending: records, txn)))
                         streamEnds[streamKey(event.campaign, nil)] = position
                         if let contact = event.contact, event.type.isContactEvent {
                             streamEnds[streamKey(event.campaign, contact)] = position
@@ -323,7 +362,39 @@ extension LedgerStore {
                 }
                 results.append(.success(outcomes))
             }
-            return PreparedAppend(head: head, records: records, results: results)
+            return PreparedAppend(head: head, records: records, logged: logged, results: results)
+        }
+    }
+
+    /// For a `contact.forgotten` going to a shared log: the position of the contact's
+    /// `contact.added` (in this store, or among `pending`, the events of the same append) and
+    /// whether its address is dialable, which the log keeps once the address is gone. Nil for
+    /// other events.
+    func logErasure(_ event: Event, pending: [RecordedEvent], _ txn: borrowing Transaction) throws -> LoggedErasure? {
+        guard event.type == .contactForgotten, let contact = event.contact else { return nil }
+        let added: RecordedEvent
+        if let first = try streamEnd(campaign: event.campaign, contact: contact, last: false, txn) {
+            added = try Self.decodeRecord(at: first, txn, layout)
+        } else if let first = pending.first(where: {
+            $0.event.type == .contactAdded && $0.event.contact == contact && $0.event.campaign == event.campaign
+        }) {
+            added = first
+        } else {
+            throw LedgerError.internal("contact \(contact) of campaign \(event.campaign) has no contact.added to erase")
+        }
+        guard added.event.type == .contactAdded else {
+            throw LedgerError.corrupted(
+                "the first event of contact \(contact) of campaign \(event.campaign) (position \(added.position)) is not its contact.added")
+        }
+        let problem = added.event.erasedAddress.map(\.problem) ?? added.event.address.flatMap(AddressRule.problem)
+        return LoggedErasure(addedPosition: added.position, addressProblem: problem)
+    }
+
+    /// Recorded events of this store as a shared log gets them (`ledger log push`): a
+    /// `contact.forgotten` with its erasure, so the log erases a copy it holds with the address.
+    func logged(_ records: [RecordedEvent]) throws -> [LoggedEvent] {
+        try environment.read { txn in
+            try records.map { LoggedEvent($0, erases: try logErasure($0.event, pending: [], txn)) }
         }
     }
 

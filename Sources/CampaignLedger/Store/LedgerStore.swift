@@ -560,7 +560,7 @@ final class LedgerStore: Sendable {
     ) throws -> RecordedEvent {
         var record = RecordedEvent(
             position: position, recordedAtMicros: recordedAt, event: event,
-            addressSalt: event.type == .contactAdded ? (salt ?? Self.randomSalt()) : nil, hash: [])
+            addressSalt: event.type == .contactAdded && event.erasedAddress == nil ? (salt ?? Self.randomSalt()) : nil, hash: [])
         record.hash = ExportLine.chain(previous: previous, digest: ExportLine.digest(record))
         let key = position.bigEndianBytes
         try txn.put(layout.events, key, EventRecord.encode(record), flags: .append)
