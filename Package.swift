@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "CampaignLedgerDemo", targets: ["CampaignLedgerDemo"]),
         .library(name: "CampaignLedgerReport", targets: ["CampaignLedgerReport"]),
         .library(name: "ProcessTuning", targets: ["ProcessTuning"]),
+        // The shared PostgreSQL log behind `Ledger.Configuration.sharedLog` (docs/scale-out.md).
+        .library(name: "CampaignLedgerPostgres", targets: ["CampaignLedgerPostgres"]),
         .executable(name: "ledger", targets: ["LedgerCLI"]),
         // The ledger for any language: a shared library with a C API (include/campaign_ledger.h);
         // tools/build_clib.sh makes it self-contained (docs/embedding.md).
@@ -39,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The C library: Debian's liblmdb-dev (0.9.24). Only the LMDB wrapper imports it.
@@ -65,6 +68,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        // The shared PostgreSQL log (docs/scale-out.md): PostgreSQL as the authority for positions,
+        // ids and the hash chain, the local LMDB store a replica that follows it. Its own target,
+        // so the embedded library carries no PostgreSQL dependency.
+        .target(
+            name: "CampaignLedgerPostgres",
+            dependencies: [
+                "CampaignLedger",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -126,6 +143,7 @@ let package = Package(
                 "CampaignLedgerReport",
                 "ProcessTuning",
                 "LedgerServer",
+                "CampaignLedgerPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import CampaignLedger
+import CampaignLedgerPostgres
 import Foundation
 import ProcessTuning
 
@@ -28,7 +29,7 @@ struct LedgerCommand: ParsableCommand {
             CampaignCommand.self, ContactCommand.self, MetricsCommand.self, HistoryCommand.self,
             ReportCommand.self, VerifyCommand.self, StatsCommand.self, BackupCommand.self,
             RebuildCommand.self, ProjectionsCommand.self, MigrateCommand.self, ForgetCommand.self, CompactCommand.self,
-            ServeCommand.self, CallbacksCommand.self,
+            ServeCommand.self, CallbacksCommand.self, FollowCommand.self, SharedLogCommand.self,
         ]
     )
 
@@ -46,6 +47,20 @@ struct StoreOptions: ParsableArguments {
             "The ledger directory (default: $LEDGER_STORE, else ./ledger.lmdb).", valueName: "path"))
     var store: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A shared PostgreSQL log this store follows as a replica, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (default: $LEDGER_LOG_URL; none: the store alone is the log). See docs/scale-out.md.",
+            valueName: "url"))
+    var log: String?
+
+    /// `--log`, else `LEDGER_LOG_URL`, else nil.
+    var logURL: String? {
+        if let log { return log }
+        if let env = ProcessInfo.processInfo.environment["LEDGER_LOG_URL"], !env.isEmpty { return env }
+        return nil
+    }
+
     var path: String {
         if let store { return store }
         if let env = ProcessInfo.processInfo.environment["LEDGER_STORE"], !env.isEmpty { return env }
@@ -55,7 +70,7 @@ struct StoreOptions: ParsableArguments {
     /// Opens the ledger; only commands that create a store pass `create: true`, and only
     /// commands that write (`writes: true`) catch lagging projection builds up on open.
     func open(create: Bool = false, writes: Bool = false) throws -> Ledger {
-        try openLedger(path: path, create: create, writes: writes || create)
+        try openLedger(path: path, create: create, writes: writes || create, logURL: logURL)
     }
 }
 
@@ -118,11 +133,12 @@ static func run(_ body: () throws -> Void) throws {
 /// Opens a ledger for a command: warnings only in its log (the command prints its own
 /// summaries), unless `LEDGER_LOG_LEVEL` names another level (`info` shows the phases of a
 /// rebuild, `debug` more).
-func openLedger(path: String, create: Bool, writes: Bool = true) throws -> Ledger {
+func openLedger(path: String, create: Bool, writes: Bool = true, logURL: String? = nil) throws -> Ledger {
     var logger = Logger(label: "ledger")
     let level = ProcessInfo.processInfo.environment["LEDGER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) }
     logger.logLevel = level ?? .warning
     var configuration = Ledger.Configuration(path: path, createIfMissing: create, logger: logger)
     configuration.catchUpOnOpen = writes
+    if let logURL { configuration.sharedLog = try PostgresLog(url: logURL, logger: logger) }
     return try Ledger(configuration)
 }

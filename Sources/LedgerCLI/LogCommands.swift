@@ -105,6 +105,11 @@ struct VerifyCommand: ParsableCommand {
             Exit 0 when everything holds, 1 naming the first bad position otherwise. The last \
             line is `head POSITION HASH`: publish it as a checkpoint, and later prove the history \
             up to it is unchanged with --checkpoint POSITION:HASH. Works on a read-only copy.
+
+            With --log (a replica of a shared PostgreSQL log, docs/scale-out.md) it also \
+            recomputes the log's chain from its canonical bytes, checks each address against \
+            the digest the chain covers, and requires this store's head hash to be the log's at \
+            the same position (`sharedLog` in --json).
             """)
     @Option(help: ArgumentHelp("Also prove the history up to this published head is unchanged.", valueName: "position:hash"))
     var checkpoint: String?
@@ -124,8 +129,14 @@ struct VerifyCommand: ParsableCommand {
                 Terminal.progress("verified \(done)/\(total) events")
             }
             Terminal.endProgress()
+            let log = try storeOptions.logURL.map { _ in try runAsync { try await ledger.verifyLog() } }
             if output.json {
-                Terminal.out(report.json.serialized())
+                var json = report.json
+                if let log, case .object(var members) = json {
+                    members.append(("sharedLog", log.json))
+                    json = .object(members)
+                }
+                Terminal.out(json.serialized())
             } else {
                 if ledger.isReadOnly { Terminal.err("note: \(ledger.path) is read-only; opened without locking") }
                 for p in report.problems.prefix(20) { Terminal.out("FAIL \(p)") }
@@ -137,6 +148,15 @@ struct VerifyCommand: ParsableCommand {
                 }
                 Terminal.out("head \(report.head.position) \(Hex.encode(report.head.hash))")
             }
+            if let log, !output.json {
+                if let problem = log.problem {
+                    Terminal.out("FAIL shared log position \(problem.position): \(problem.message)")
+                } else {
+                    Terminal.out("ok: shared log \(log.log): \(log.events) events chained; this replica's head \(log.replicaHead.position) matches it (lag \(log.logHead.position - log.replicaHead.position))")
+                    Terminal.out("log head \(log.logHead.position) \(Hex.encode(log.logHead.hash))")
+                }
+            }
+            if let log, !log.ok { throw ExitCode(1) }
             if !report.isOK { throw ExitCode(1) }
         }
     }
@@ -158,7 +178,17 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         try CampaignLedgerCLI.run {
-            let s = try storeOptions.open().statistics()
+            let ledger = try storeOptions.open()
+            var s = try ledger.statistics()
+            var replica: ReplicaStatus?
+            if storeOptions.logURL != nil {
+                let status = try runAsync { try await ledger.logStatus() }
+                replica = status
+                if case .object(var members) = s {
+                    members.append(("sharedLog", replicaJSON(status)))
+                    s = .object(members)
+                }
+            }
             if output.json { return Terminal.out(s.serialized()) }
             var lines = ["store", "format", "readOnly", "events", "redeliveries", "fileBytes", "usedBytes", "mapBytes", "readers"]
                 .map { $0.padding(toLength: 14, withPad: " ", startingAt: 0) + (s[$0]?.text ?? "–") }
@@ -171,6 +201,7 @@ struct StatsCommand: ParsableCommand {
             lines.append(Terminal.table(["DATABASE", "ENTRIES", "BYTES"], (s["databases"]?.members ?? []).map {
                 [$0.0, $0.1["entries"]?.text ?? "", $0.1["bytes"]?.text ?? ""]
             }))
+            if let replica { lines += [""] + replicaLines(replica) }
             Terminal.out(lines.joined(separator: "\n"))
         }
     }

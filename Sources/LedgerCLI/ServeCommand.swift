@@ -57,10 +57,12 @@ struct ServeCommand: ParsableCommand {
             try LedgerServer.validate(options)
             // Before the ledger opens: its counters are created then.
             let registry = LedgerServer.bootstrapMetrics()
-            let ledger = try openLedger(path: storeOptions.path, create: false, writes: true)
+            let ledger = try openLedger(
+                path: storeOptions.path, create: storeOptions.logURL != nil, writes: true, logURL: storeOptions.logURL)
             var logger = Logger(label: "ledger-serve")
             let level = ProcessInfo.processInfo.environment["LEDGER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) }
             logger.logLevel = level ?? .info
+            if storeOptions.logURL != nil { startFollowing(ledger, logger: logger) }
             try LedgerServer.runBlocking(ledger: ledger, options: options, registry: registry, logger: logger)
         }
     }

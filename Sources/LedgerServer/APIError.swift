@@ -50,7 +50,7 @@ public struct APIError: HTTPResponseError, Sendable {
             self.init(.conflict, "expectation_failed", error.description)
         case .unavailable(let what):
             self.init(.serviceUnavailable, "unavailable", what, retryAfter: 1)
-        case .corrupted, .internal:
+        case .corrupted, .diverged, .internal:
             self.init(.internalServerError, "internal", error.description)
         }
     }
@@ -81,6 +81,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as LedgerError {
             if case .corrupted = error { context.logger.error("\(error)") }
+            if case .diverged = error { context.logger.error("\(error)") }
             if case .internal = error { context.logger.error("\(error)") }
             return try APIError(error).response(from: request, context: context)
         } catch is NIOTooManyBytesError {

@@ -63,6 +63,7 @@ extension Ledger {
     @discardableResult
     public func forget(campaign: String, contact: String, reason: String, actor: String? = nil) throws -> ForgetResult {
         try Self.requireReason(reason)
+        try catchUpBeforeErasure()
         let known: ContactRegistryEntry? = try store.environment.read { txn in
             try txn.get(store.layout.registry, StoreLayout.registryContactKey(campaign, contact)).flatMap {
                 $0.withUnsafeBytes(ContactRegistryEntry.init)
@@ -87,9 +88,11 @@ extension Ledger {
     @discardableResult
     public func forget(address: String, reason: String, actor: String? = nil) throws -> ForgetResult {
         try Self.requireReason(reason)
+        try catchUpBeforeErasure()
         let given = Array(address.utf8)
         let cleaned = Self.cleanedAddress(given)
         guard !given.isEmpty else { throw LedgerError.usage("give the address to forget (it is empty)") }
+        try catchUpBeforeErasure()
         let matches: [(String, String)] = try store.environment.read { txn in
             var out: [(String, String)] = []
             try store.forEachContactAdded(txn) { _, recorded in
@@ -111,6 +114,14 @@ extension Ledger {
 
     private static func requireReason(_ reason: String) throws {
         guard !reason.isEmpty else { throw LedgerError.usage("give the reason for the erasure (it is kept in the event)") }
+    }
+
+    /// With a shared log, the replica first applies what other hosts appended, so that a contact
+    /// added, or forgotten, on another host is found (docs/scale-out.md "Erasure"). An
+    /// unreachable log fails the erasure (exit 69), nothing done.
+    private func catchUpBeforeErasure() throws {
+        guard let replica else { return }
+        _ = try runBlocking { try await replica.catchUp() }
     }
 
     /// An address without the characters domain.md §5 ignores (U+0020, `-`, `(`, `)`, `.`).

@@ -36,6 +36,12 @@ public final class Ledger: Sendable {
         /// builds, fold newly registered custom projections). Appending processes do; a process
         /// that only reads (a query command) passes false and never writes (DESIGN.md §4).
         public var catchUpOnOpen = true
+        /// A log shared with other hosts (docs/scale-out.md), e.g. `PostgresLog` of the
+        /// `CampaignLedgerPostgres` product: it becomes the authority for positions, ids and the
+        /// chain, and this store its replica. Appends are acknowledged once the shared log
+        /// committed them and this store applied them; `catchUpWithLog()` and `followLog` apply
+        /// what other hosts appended. Nil (the default): the store alone is the log.
+        public var sharedLog: (any SharedLog)? = nil
 
         /// A ledger at `path`, created when missing, logging to `logger`, with the built-in
         /// projections and the custom ones in `projections`.
@@ -53,6 +59,8 @@ public final class Ledger: Sendable {
     }
 
     let store: LedgerStore
+    /// The store as a replica of `configuration.sharedLog`, when there is one.
+    let replica: LogReplica?
 
     /// When opening upgraded a store of an older format in place (docs/format.md, "Format 1 and
     /// the migration"): what was done; nil when the store was already current.
@@ -75,6 +83,8 @@ public final class Ledger: Sendable {
             path: configuration.path, create: configuration.createIfMissing, mapSize: configuration.mapSize,
             projections: configuration.projections)
         self.store = store
+        let replica = configuration.sharedLog.map { LogReplica(store: store, log: $0) }
+        self.replica = replica
         appended = Counter(label: "ledger_events_appended")
         duplicates = Counter(label: "ledger_events_duplicate")
         rejected = Counter(label: "ledger_requests_rejected")
@@ -83,11 +93,16 @@ public final class Ledger: Sendable {
         committer = GroupCommitter { requests in
             let start = DispatchTime.now().uptimeNanoseconds
             defer { latency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
+            if let replica { return try runBlocking { try await replica.append(requests) } }
             return try store.append(requests)
         }
         callbackCommitter = GroupCommitter { batches in
             let start = DispatchTime.now().uptimeNanoseconds
             defer { latency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
+            if let log = replica?.log {
+                throw LedgerError.unavailable(
+                    "provider callbacks are not received through a shared log yet (\(log.name)); receive them on a ledger without --log")
+            }
             return try store.receive(batches)
         }
         configuration.logger.debug(
@@ -151,7 +166,7 @@ public final class Ledger: Sendable {
     @discardableResult
     public func appendAndWait(_ events: [Event], expecting: [StreamExpectation] = []) throws -> [AppendOutcome] {
         let request = AppendRequest(events: events.map(Self.withID), expectations: expecting)
-        let result = try store.append([request])[0].mapError { $0 as any Error }
+        let result = try appendBatch([request])[0].mapError { $0 as any Error }
         return try record(result)
     }
 
@@ -171,7 +186,8 @@ public final class Ledger: Sendable {
 
     /// Appends already-validated requests in one transaction (the importer's batches).
     func appendBatch(_ requests: [AppendRequest]) throws -> [Result<[AppendOutcome], LedgerError>] {
-        try store.append(requests)
+        if let replica { return try runBlocking { try await replica.append(requests) } }
+        return try store.append(requests)
     }
 
     static func withID(_ event: Event) -> Event {

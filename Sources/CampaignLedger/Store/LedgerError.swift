@@ -19,6 +19,9 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
     case unavailable(String)
     /// The store is damaged: a record that does not decode, an index that points nowhere (exit 70).
     case corrupted(String)
+    /// This store (a replica) and its shared log disagree at `position`: a hash, an event or a
+    /// rule (exit 70). A follower stops there; nothing past it is applied (docs/scale-out.md).
+    case diverged(position: UInt64, String)
     /// Anything else (exit 70).
     case `internal`(String)
 
@@ -29,7 +32,7 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
         case .usage: 64
         case .invalidInput, .versionConflict: 65
         case .unavailable: 69
-        case .corrupted, .internal: 70
+        case .corrupted, .diverged, .internal: 70
         }
     }
 
@@ -46,6 +49,8 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
             "stream \(stream) is at version \(actual), not the expected \(expected); read it again and retry"
         case .unavailable(let what): what
         case .corrupted(let what): "the store is damaged: \(what); run `ledger verify` and restore from a backup"
+        case .diverged(let position, let what):
+            "the replica disagrees with the shared log at position \(position): \(what); nothing from there on was applied; compare with `ledger verify --log URL` and restore the log or this store"
         case .internal(let what): "internal error: \(what)"
         }
     }

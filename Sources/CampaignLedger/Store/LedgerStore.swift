@@ -16,7 +16,7 @@ public struct LogHead: Sendable, Hashable {
 
     var bytes: [UInt8] { position.bigEndianBytes + recordedAtMicros.bigEndianBytes + hash }
 
-    init(position: UInt64, recordedAtMicros: Int64, hash: [UInt8]) {
+    public init(position: UInt64, recordedAtMicros: Int64, hash: [UInt8]) {
         self.position = position
         self.recordedAtMicros = recordedAtMicros
         self.hash = hash
@@ -471,7 +471,7 @@ final class LedgerStore: Sendable {
         }
     }
 
-    private func appendInTransaction(
+    func appendInTransaction(
         _ requests: [AppendRequest], _ txn: borrowing Transaction
     ) throws -> [Result<[AppendOutcome], LedgerError>] {
         let session = try AppendSession(self, expectedEvents: requests.reduce(0) { $0 + $1.events.count }, txn)
