@@ -85,7 +85,7 @@ struct CallbacksImportCommand: ParsableCommand {
                     InputError(field: "line", message: "\(bad.count) line(s) are not \(provider.rawValue) callbacks; nothing was appended"),
                     index: nil)
             }
-            let ledger = try storeOptions.open(create: false, writes: true)
+            let ledger = try storeOptions.open(create: storeOptions.logURL != nil, writes: true)
             var outcomes: [CallbackOutcome] = []
             var batch: [ProviderStatus] = []
             for request in statuses {

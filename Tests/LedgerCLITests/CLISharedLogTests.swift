@@ -234,6 +234,72 @@ struct CLISharedLogTests {
 }
 
 extension CLISharedLogTests {
+    /// A Meta status webhook body: `message` reached `status`, with correlation data when given.
+    static func metaStatus(_ message: String, _ status: String, correlation: String? = nil) -> String {
+        let opaque = correlation.map { #","biz_opaque_callback_data":"\#($0)""# } ?? ""
+        return #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","statuses":[{"id":"\#(message)","status":"\#(status)","timestamp":"1767604300","recipient_id":"420601234567"\#(opaque)}]}}]}]}"#
+    }
+
+    /// Provider callbacks received by one host go through the log: tied against its replica
+    /// (caught up first, so a message id another host recorded is known), parked on that host
+    /// when nothing records the message id yet and appended through the log once an event that
+    /// does reaches it; the provider's retry to another host is a duplicate there.
+    @Test(.enabled(if: PostgresCluster.unavailable == nil, "\(PostgresCluster.unavailable ?? "")"))
+    func providerCallbacksReceivedByOneHostReachEveryHost() throws {
+        let pg = try PostgresCluster()
+        let dir = try TempDir()
+        let (a, b) = (dir.at("a"), dir.at("b"))
+        let history = [
+            #"{"id":"s0","type":"campaign.created","campaign":"spring","channel":"whatsapp","at":"2026-11-20T08:00:00Z"}"#,
+            #"{"id":"s1","type":"contact.added","campaign":"spring","contact":"c1","address":"+420601000001","at":"2026-11-20T08:00:01Z"}"#,
+            #"{"id":"s2","type":"contact.added","campaign":"spring","contact":"c2","address":"+420601000002","at":"2026-11-20T08:00:01Z"}"#,
+            #"{"id":"s3","type":"contact.added","campaign":"spring","contact":"c3","address":"+420601000003","at":"2026-11-20T08:00:01Z"}"#,
+            #"{"id":"s4","type":"campaign.started","campaign":"spring","at":"2026-11-20T08:01:00Z"}"#,
+            #"{"id":"s5","type":"contact.status","campaign":"spring","contact":"c1","status":"sent","providerRef":"wamid.A1","at":"2026-11-20T08:02:00Z"}"#,
+        ]
+        let file = try dir.write("history.jsonl", history.joined(separator: "\n") + "\n")
+        #expect(try CLI.run(["import", file, "--log", pg.url], store: a).status == 0)
+
+        // Host b has never seen the log: it catches up, ties wamid.A1 through the index and
+        // c3 through correlation data, and parks wamid.B2, which no event records yet.
+        let hooks = try dir.write("hooks.jsonl", [
+            Self.metaStatus("wamid.A1", "delivered"), Self.metaStatus("wamid.B2", "read"),
+            Self.metaStatus("wamid.C3", "delivered", correlation: "spring/c3"),
+        ].joined(separator: "\n") + "\n")
+        let received = try CLI.run(["callbacks", "import", "--provider", "meta", hooks, "--json", "--log", pg.url], store: b)
+        #expect(received.status == 0, "\(received)")
+        let counts = try received.json()
+        #expect(counts["appended"].int == 2 && counts["parked"].int == 1 && counts["duplicates"].int == 0, "\(received)")
+        #expect(try pg.sql("SELECT count(*) FROM ledger_events") == "8")
+        #expect(try CLI.run(["callbacks", "parked", "--json"], store: b).stdout.contains("wamid.B2"))
+
+        // Host a records wamid.B2 (c2's sent); b, catching up, applies its parked read after it.
+        let sent = #"{"id":"s6","type":"contact.status","campaign":"spring","contact":"c2","status":"sent","providerRef":"wamid.B2","at":"2026-11-20T08:03:00Z"}"#
+        #expect(try CLI.run(["append", "--log", pg.url], store: a, stdin: sent).status == 0)
+        let caughtUp = try CLI.run(["follow", "--once", "--log", pg.url], store: b)
+        #expect(caughtUp.status == 0, "\(caughtUp)")
+        #expect(try CLI.run(["callbacks", "parked", "--json"], store: b).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+        #expect(try pg.sql("SELECT count(*) FROM ledger_events") == "10")
+
+        // Every host answers the same: c1 delivered, c2 read, c3 delivered.
+        #expect(try CLI.run(["follow", "--once", "--log", pg.url], store: a).status == 0)
+        for store in [a, b] {
+            for (contact, state) in [("c1", "delivered"), ("c2", "read"), ("c3", "delivered")] {
+                let shown = try CLI.run(["contact", "show", "spring", contact, "--json"], store: store)
+                #expect(try shown.json()["state"].string == state, "\(store) \(contact): \(shown)")
+            }
+        }
+        #expect(try Self.head(a, log: pg.url) == Self.head(b, log: pg.url))
+
+        // The provider retries the same webhooks to host a: all duplicates, nothing appended.
+        let retried = try CLI.run(["callbacks", "import", "--provider", "meta", hooks, "--json", "--log", pg.url], store: a)
+        let again = try retried.json()
+        #expect(again["appended"].int == 0 && again["duplicates"].int == 3 && again["parked"].int == 0, "\(retried)")
+        #expect(try pg.sql("SELECT count(*) FROM ledger_events") == "10")
+    }
+}
+
+extension CLISharedLogTests {
     /// Whether any file under `directory` holds `needle`'s bytes (the paths that do).
     static func files(under directory: String, holding needle: String) -> [String] {
         let bytes = Data(needle.utf8)

@@ -20,7 +20,9 @@ extension Ledger {
 
     /// `receive` for synchronous callers (`ledger callbacks import`, a test). Blocks until committed.
     public func receiveAndWait(_ statuses: [ProviderStatus]) throws -> [CallbackOutcome] {
-        let result = try store.receive([CallbackBatch(statuses: statuses)])[0].mapError { $0 as any Error }
+        let batch = CallbackBatch(statuses: statuses)
+        let results = try replica.map { replica in try runBlocking { try await replica.receive([batch]) } } ?? store.receive([batch])
+        let result = results[0].mapError { $0 as any Error }
         return try countCallbacks(result)
     }
 

@@ -99,21 +99,27 @@ extension LedgerStore {
     private func park(
         _ p: ParkedCallback, because reason: String, _ session: AppendSession, _ txn: borrowing Transaction
     ) throws -> CallbackOutcome {
+        if try putParked(p, because: reason, txn) { session.parkedCount += 1 }
+        return .parked(id: p.status.eventID, reason: reason)
+    }
+
+    /// Stores a parked callback with its reason; a retry of one parked before stays one entry,
+    /// received when it first came. Returns whether the entry is new.
+    func putParked(_ p: ParkedCallback, because reason: String, _ txn: borrowing Transaction) throws -> Bool {
         guard let db = layout.parked else {
             throw LedgerError.unavailable("\(path) has no table of parked callbacks; open it writable once")
         }
         var p = p
         p.reason = reason
         let key = ParkedCallback.key(ref: p.status.recordableRef, id: p.status.eventID)
+        var new = true
         if let old = try txn.get(db, key), let kept = ParkedCallback(stored: old) {
-            // A retry of a parked callback: one entry, received when it first came.
             p.receivedAtMicros = kept.receivedAtMicros
             p.at = kept.at
-        } else {
-            session.parkedCount += 1
+            new = false
         }
         try txn.put(db, key, p.stored)
-        return .parked(id: p.status.eventID, reason: reason)
+        return new
     }
 
     private func lookUp(ref: String, _ session: AppendSession, _ txn: borrowing Transaction) throws -> ProviderRefs.Target? {

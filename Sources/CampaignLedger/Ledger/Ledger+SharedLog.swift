@@ -43,11 +43,16 @@ extension Ledger {
     }
 
     /// Applies every event the shared log holds past this store's head (DESIGN.md §8): each at
-    /// its position with its hash checked against this store's chain. Returns how many were
-    /// applied; `LedgerError.diverged` names the first position that disagrees.
+    /// its position with its hash checked against this store's chain; then appends, through the
+    /// log, the callbacks parked here whose message id an applied event records. Returns how many
+    /// events were applied; `LedgerError.diverged` names the first position that disagrees.
     @discardableResult
     public func catchUpWithLog() async throws -> UInt64 {
-        try await sharedReplica().catchUp()
+        let replica = try sharedReplica()
+        let applied = try await replica.catchUp()
+        // Callbacks parked here for a message id another host recorded follow, through the log.
+        if applied > 0 { try await replica.drainParked() }
+        return applied
     }
 
     /// Follows the shared log until the task is cancelled: catches up, then waits for the log's
@@ -63,6 +68,8 @@ extension Ledger {
             do {
                 if try await replica.catchUp() > 0 {
                     applied?(try store.head())
+                    // Callbacks parked here for a message id another host recorded.
+                    try await replica.drainParked()
                     continue
                 }
                 try await replica.log.waitForAppends(after: try store.head().position, timeout: pollInterval)

@@ -93,16 +93,21 @@ public final class Ledger: Sendable {
         committer = GroupCommitter { requests in
             let start = DispatchTime.now().uptimeNanoseconds
             defer { latency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
-            if let replica { return try runBlocking { try await replica.append(requests) } }
+            if let replica {
+                let results = try runBlocking { try await replica.append(requests) }
+                // Callbacks parked on this host for a message id these events record follow
+                // them; the appends are acknowledged whatever becomes of that.
+                do { try runBlocking { try await replica.drainParked() } } catch {
+                    configuration.logger.warning("parked callbacks not applied after an append: \(error)")
+                }
+                return results
+            }
             return try store.append(requests)
         }
         callbackCommitter = GroupCommitter { batches in
             let start = DispatchTime.now().uptimeNanoseconds
             defer { latency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
-            if let log = replica?.log {
-                throw LedgerError.unavailable(
-                    "provider callbacks are not received through a shared log yet (\(log.name)); receive them on a ledger without --log")
-            }
+            if let replica { return try runBlocking { try await replica.receive(batches) } }
             return try store.receive(batches)
         }
         configuration.logger.debug(

@@ -329,7 +329,7 @@ extension LedgerStore {
                     }
                     for (index, event) in request.events.enumerated() {
                         do {
-                            admitted.append(try validator.admit(event, txn))
+                            admitted.append(try validator.admit(event, txn, anyContentIsDuplicate: request.anyContentIsDuplicate))
                         } catch let e as InputError {
                             throw LedgerError.invalidInput(e, index: index + 1)
                         }

@@ -46,6 +46,9 @@ struct AppendRequest: Sendable {
     var expectations: [StreamExpectation] = []
     /// For `import --restore`: per event, what the exported ledger assigned, kept and checked.
     var restored: [Restored]? = nil
+    /// Provider callbacks through a shared log: an event whose id is known is a duplicate
+    /// whatever its content (a retry without the provider's time gets another `at`).
+    var anyContentIsDuplicate = false
 }
 
 /// What an export says a ledger assigned to an event: kept by `import --restore`.
