@@ -207,7 +207,8 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerCLITests",
-            dependencies: ["CampaignLedger"],
+            // The log conformance suite opens ledgers on both logs in process.
+            dependencies: ["CampaignLedger", "CampaignLedgerPostgres"],
             swiftSettings: strict
         ),
         // The fuzz corpus replayed through the targets, and short libFuzzer runs of each.
