@@ -212,6 +212,15 @@ public func ledgerRebuild(_ pointer: OpaquePointer?, _ options: CString, _ out: 
     }
 }
 
+// MARK: Erasure (docs/erasure.md)
+
+@c(ledger_forget)
+public func ledgerForget(_ pointer: OpaquePointer?, _ request: CString, _ out: Out) -> Int32 {
+    call(pointer, out) { ledger in
+        Answer(json: try ledger.forget(ForgetRequest(json: Array(try text(request, "request").utf8))).json)
+    }
+}
+
 // MARK: Provider callbacks (docs/callbacks.md)
 
 @c(ledger_callback)

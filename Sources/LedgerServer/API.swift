@@ -172,31 +172,10 @@ struct API: Sendable {
         try authorize(request, .admin)
         var request = request
         let buffer = try await request.collectBody(upTo: 64 << 10)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
-            throw APIError.badRequest(#"the body is one JSON object: {"campaign", "contact", "reason"} or {"address", "reason"}"#)
-        }
-        var fields: [String: String] = [:]
-        for (key, value) in object {
-            guard ["campaign", "contact", "address", "reason", "actor"].contains(key) else {
-                throw APIError.badRequest("unknown field \(key); the fields are campaign, contact, address, reason, actor")
-            }
-            guard let text = value as? String else { throw APIError.badRequest("\(key) must be a string") }
-            fields[key] = text
-        }
-        guard let reason = fields["reason"], !reason.isEmpty else {
-            throw APIError.badRequest("reason is required: why the address is erased (it is kept in the event)")
-        }
-        let actor = fields["actor"]
-        let result: ForgetResult
-        switch (fields["campaign"], fields["contact"], fields["address"]) {
-        case (let campaign?, let contact?, nil):
-            result = try await blocking { try ledger.forget(campaign: campaign, contact: contact, reason: reason, actor: actor) }
-        case (nil, nil, let address?):
-            // No contact holding the address is the state asked for: 200 with nothing forgotten.
-            result = try await blocking { try ledger.forget(address: address, reason: reason, actor: actor) }
-        default:
-            throw APIError.badRequest("give campaign and contact, or address")
-        }
+        // A bad body is LedgerError.usage: 400 bad_request.
+        let forget = try ForgetRequest(json: Array(buffer.readableBytesView))
+        // No contact holding an address is the state asked for: 200 with nothing forgotten.
+        let result = try await blocking { try ledger.forget(forget) }
         notifier.notify()
         return json(result.json)
     }

@@ -53,6 +53,52 @@ public struct ForgetResult: Sendable, Hashable {
     }
 }
 
+/// An erasure asked for as one JSON object, the body of `POST /v1/forget` and the request of
+/// `ledger_forget` (C) and `Ledger.forget` (Python): `{"campaign", "contact", "reason",
+/// "actor"?}` or `{"address", "reason", "actor"?}`, every value a string.
+public struct ForgetRequest: Sendable, Hashable {
+    public enum Target: Sendable, Hashable {
+        case contact(campaign: String, contact: String)
+        case address(String)
+    }
+
+    public var target: Target
+    public var reason: String
+    public var actor: String?
+
+    public init(target: Target, reason: String, actor: String? = nil) {
+        self.target = target
+        self.reason = reason
+        self.actor = actor
+    }
+
+    /// Reads the JSON object; anything else (not JSON, an unknown field, a value that is not a
+    /// string, no reason, neither or both of contact and address) throws `LedgerError.usage`.
+    public init(json: [UInt8]) throws(LedgerError) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
+            throw .usage(#"the request is one JSON object: {"campaign", "contact", "reason"} or {"address", "reason"}"#)
+        }
+        var fields: [String: String] = [:]
+        for (key, value) in object {
+            guard ["campaign", "contact", "address", "reason", "actor"].contains(key) else {
+                throw .usage("unknown field \(key); the fields are campaign, contact, address, reason, actor")
+            }
+            guard let text = value as? String else { throw .usage("\(key) must be a string") }
+            fields[key] = text
+        }
+        guard let reason = fields["reason"], !reason.isEmpty else {
+            throw .usage("reason is required: why the address is erased (it is kept in the event)")
+        }
+        switch (fields["campaign"], fields["contact"], fields["address"]) {
+        case (let campaign?, let contact?, nil): target = .contact(campaign: campaign, contact: contact)
+        case (nil, nil, let address?): target = .address(address)
+        default: throw .usage("give campaign and contact, or address")
+        }
+        self.reason = reason
+        actor = fields["actor"]
+    }
+}
+
 extension Ledger {
     /// Erases the address of one contact (docs/erasure.md): appends a `contact.forgotten` (who,
     /// when, why) and, in the same transaction, removes the address and its salt from the
@@ -110,6 +156,18 @@ extension Ledger {
         }
         guard !matches.isEmpty else { return ForgetResult() }
         return try forgetContacts(matches, reason: reason, actor: actor)
+    }
+
+    /// The erasure a `ForgetRequest` asks for: `forget(campaign:contact:reason:actor:)` or
+    /// `forget(address:reason:actor:)`.
+    @discardableResult
+    public func forget(_ request: ForgetRequest) throws -> ForgetResult {
+        switch request.target {
+        case .contact(let campaign, let contact):
+            return try forget(campaign: campaign, contact: contact, reason: request.reason, actor: request.actor)
+        case .address(let address):
+            return try forget(address: address, reason: request.reason, actor: request.actor)
+        }
     }
 
     private static func requireReason(_ reason: String) throws {

@@ -108,6 +108,17 @@ int ledger_verify(ledger_t *ledger, char **out);
 /* `ledger rebuild`. options: NULL or {"activate" (default true), "verify", "threads"}. */
 int ledger_rebuild(ledger_t *ledger, const char *options, char **out);
 
+/* `ledger forget` (docs/erasure.md): erases a contact's address; the chain still verifies.
+   request: the JSON object `POST /v1/forget` takes, {"campaign", "contact", "reason",
+   "actor"?} or {"address", "reason", "actor"?} (every value a string; reason required).
+   *out: {"forgotten": [{"campaign", "contact", "position", "addedPosition"}],
+   "alreadyForgotten": [{"campaign", "contact"}], "parkedCallbacksDropped", "stillInLog": [N]}.
+   A contact forgotten before comes back in alreadyForgotten, nothing appended; an address no
+   contact has is LEDGER_OK with nothing forgotten. An unknown contact is LEDGER_NOT_FOUND; a
+   bad request (not a JSON object, an unknown field, no reason) LEDGER_USAGE. The old bytes stay
+   in the store file's free pages until `ledger compact`, run with every handle closed. */
+int ledger_forget(ledger_t *ledger, const char *request, char **out);
+
 /* A provider's webhook, as `POST /v1/callbacks/{provider}` takes it (docs/callbacks.md).
    provider: "meta", "twilio", "infobip" or "vonage". headers: NULL, a JSON object
    {"Name": "value"} or an array [["Name", "value"], ...]. url: the URL the provider called

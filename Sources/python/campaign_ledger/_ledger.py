@@ -113,6 +113,7 @@ _SIGNATURES = {
     "ledger_events": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int64, _c, _c, _out]),
     "ledger_verify": (ctypes.c_int, [ctypes.c_void_p, _out]),
     "ledger_rebuild": (ctypes.c_int, [ctypes.c_void_p, _c, _out]),
+    "ledger_forget": (ctypes.c_int, [ctypes.c_void_p, _c, _out]),
     "ledger_callback": (
         ctypes.c_int,
         [ctypes.c_void_p, _c, _c, ctypes.c_char_p, ctypes.c_size_t, _c, _c, ctypes.c_int, _out],
@@ -292,6 +293,30 @@ class Ledger:
         if threads is not None:
             options["threads"] = threads
         return self._call("ledger_rebuild", json.dumps(options).encode())
+
+    # --- Erasure (docs/erasure.md)
+
+    def forget(self, campaign: Optional[str] = None, contact: Optional[str] = None, *,
+               address: Optional[str] = None, reason: str, actor: Optional[str] = None) -> dict:
+        """`ledger forget`: erases the address of one contact (`campaign` and `contact`), or of
+        every contact whose address is `address` (spaces, `-`, `(`, `)` and `.` ignored). Appends
+        a contact.forgotten carrying `reason` (required) and `actor`; the chain still verifies.
+
+        Returns {"forgotten": [{"campaign", "contact", "position", "addedPosition"}],
+        "alreadyForgotten": [{"campaign", "contact"}], "parkedCallbacksDropped",
+        "stillInLog": [positions whose chain-covered fields still hold the address]}. A contact
+        forgotten before comes back in alreadyForgotten; an address no contact has gives an
+        empty result. Raises NotFound for an unknown contact; UsageError for an empty (or None)
+        reason, or unless exactly one of (campaign and contact) and address is given. The old
+        bytes stay in the store file until `ledger compact`, run with the store closed."""
+        request: dict[str, str] = {}
+        for name, value in (("campaign", campaign), ("contact", contact), ("address", address), ("reason", reason),
+                            ("actor", actor)):
+            if value is not None:
+                if not isinstance(value, str):
+                    raise TypeError(f"{name}: expected a str, got {type(value).__name__}")
+                request[name] = value
+        return self._call("ledger_forget", json.dumps(request, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
     # --- Provider callbacks
 

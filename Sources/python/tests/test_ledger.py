@@ -177,6 +177,55 @@ def test_errors_carry_their_class(tmp_path):
         ledger.head()
 
 
+def test_forget_erases_the_address_and_the_chain_still_verifies(tmp_path, cli):
+    store = tmp_path / "store"
+    with Ledger(store) as ledger:
+        ledger.append(small_campaign(contacts=4))
+        head = ledger.head()["position"]
+        result = ledger.forget("spring", "c-1", reason="GDPR request 5521", actor="dpo:jana")
+        assert result == {"forgotten": [{"campaign": "spring", "contact": "c-1", "position": head + 1, "addedPosition": 3}],
+                          "alreadyForgotten": [], "parkedCallbacksDropped": 0, "stillInLog": []}
+        shown = ledger.contact("spring", "c-1")
+        assert shown["address"] is None and shown["forgotten"] is True
+        assert ledger.contact("spring", "c-0")["address"] == "+420601234500"
+        assert "forgotten" not in ledger.contact("spring", "c-0")
+        erased = ledger.history("spring", "c-1")[-1]
+        assert erased["type"] == "contact.forgotten" and erased["effect"] == "erased"
+        assert ledger.verify()["ok"] is True
+        # Twice: nothing appended.
+        again = ledger.forget("spring", "c-1", reason="GDPR request 5521")
+        assert again["forgotten"] == [] and again["alreadyForgotten"] == [{"campaign": "spring", "contact": "c-1"}]
+        assert ledger.head()["position"] == head + 1
+        # By address, written another way: spaces and dashes do not count.
+        by_address = ledger.forget(address="+420 601-234 502", reason="GDPR request 5522")
+        assert [(f["campaign"], f["contact"]) for f in by_address["forgotten"]] == [("spring", "c-2")]
+        assert ledger.contact("spring", "c-2")["forgotten"] is True
+        assert ledger.forget(address="+420601234502", reason="again")["forgotten"] == []
+        assert ledger.forget(address="+999", reason="nobody has it") == {
+            "forgotten": [], "alreadyForgotten": [], "parkedCallbacksDropped": 0, "stillInLog": []}
+        # Refusals, nothing appended.
+        before = ledger.head()
+        with pytest.raises(TypeError):
+            ledger.forget("spring", "c-3")
+        with pytest.raises(UsageError, match="reason"):
+            ledger.forget("spring", "c-3", reason="")
+        with pytest.raises(UsageError, match="reason"):
+            ledger.forget("spring", "c-3", reason=None)
+        with pytest.raises(UsageError, match="campaign and contact, or address"):
+            ledger.forget("spring", "c-3", address="+420601234503", reason="both")
+        with pytest.raises(UsageError, match="campaign and contact, or address"):
+            ledger.forget("spring", reason="no contact")
+        with pytest.raises(UsageError, match="address"):
+            ledger.forget(address="", reason="empty")
+        with pytest.raises(NotFound, match="ghost"):
+            ledger.forget("spring", "ghost", reason="unknown")
+        assert ledger.head() == before
+        assert ledger.verify()["ok"] is True
+    # The CLI sees the erasure and verifies the store.
+    assert "ok: " in cli(["verify"], store=store).stdout
+    assert json.loads(cli(["contact", "show", "spring", "c-2", "--json"], store=store).stdout)["address"] is None
+
+
 def test_store_made_from_python_opens_with_the_cli_and_verifies(tmp_path, cli):
     store = tmp_path / "store"
     with Ledger(store) as ledger:

@@ -1,4 +1,4 @@
-/* The C library from C: appends, every query, every error path, threads sharing a handle.
+/* The C library from C: appends, every query, erasure, every error path, threads sharing a handle.
    Run by Tests/CLibraryTests (also under valgrind): ledger_c_test STORE_DIR SCRATCH_DIR [MAP_SIZE]
    (MAP_SIZE: the store's mapSize in bytes; valgrind's address space cannot hold the default
    64 GiB map).
@@ -239,6 +239,37 @@ int main(int argc, char **argv) {
         CHECK(workers[i].failed == 0, "thread %d: %d failures", i, workers[i].failed);
     }
     EXPECT(h, ledger_metrics(h, "spring", NULL, NULL, &out), LEDGER_OK, "\"contacts\":204");
+
+    /* Erasure: by contact, twice, by address (the four threads' contacts t*-5 share one), then
+       every refusal, nothing appended by any. */
+    const char *forget_c1 = "{\"campaign\":\"spring\",\"contact\":\"c-1\",\"reason\":\"GDPR request 5521\",\"actor\":\"dpo:jana\"}";
+    EXPECT(h, ledger_forget(h, forget_c1, &out), LEDGER_OK, "\"contact\":\"c-1\",\"position\":");
+    EXPECT(h, ledger_contact(h, "spring", "c-1", NULL, NULL, &out), LEDGER_OK, "\"address\":null,\"forgotten\":true,");
+    EXPECT(h, ledger_history(h, "spring", "c-1", NULL, NULL, &out), LEDGER_OK, "\"effect\":\"erased\"");
+    EXPECT(h, ledger_forget(h, forget_c1, &out), LEDGER_OK,
+           "{\"forgotten\":[],\"alreadyForgotten\":[{\"campaign\":\"spring\",\"contact\":\"c-1\"}],");
+    EXPECT(h, ledger_forget(h, "{\"address\":\"+420 600 000 005\",\"reason\":\"GDPR request 5522\"}", &out), LEDGER_OK, "\"contact\":\"t3-5\"");
+    EXPECT(h, ledger_contact(h, "spring", "t0-5", NULL, NULL, &out), LEDGER_OK, "\"address\":null,\"forgotten\":true,");
+    EXPECT(h, ledger_contact(h, "spring", "t0-6", NULL, NULL, &out), LEDGER_OK, "\"address\":\"+420600000006\",\"addedAt\"");
+    EXPECT(h, ledger_forget(h, "{\"address\":\"+999\",\"reason\":\"nobody has it\"}", &out), LEDGER_OK, "{\"forgotten\":[],\"alreadyForgotten\":[],");
+    char *head_before = NULL;
+    CHECK(ledger_head(h, NULL, NULL, &head_before) == LEDGER_OK, "head before the refused erasures");
+    EXPECT(h, ledger_forget(h, "{\"campaign\":\"spring\",\"contact\":\"ghost\",\"reason\":\"r\"}", &out), LEDGER_NOT_FOUND, "no contact 'ghost'");
+    EXPECT(h, ledger_forget(h, "{\"campaign\":\"spring\",\"contact\":\"c-2\"}", &out), LEDGER_USAGE, "reason is required");
+    EXPECT(h, ledger_forget(h, "{\"campaign\":\"spring\",\"contact\":\"c-2\",\"reason\":\"\"}", &out), LEDGER_USAGE, "reason is required");
+    EXPECT(h, ledger_forget(h, "{\"campaign\":\"spring\",\"reason\":\"r\"}", &out), LEDGER_USAGE, "give campaign and contact, or address");
+    EXPECT(h, ledger_forget(h, "{\"campaign\":\"spring\",\"contact\":\"c-2\",\"address\":\"+1\",\"reason\":\"r\"}", &out), LEDGER_USAGE,
+           "give campaign and contact, or address");
+    EXPECT(h, ledger_forget(h, "{\"address\":\"\",\"reason\":\"r\"}", &out), LEDGER_USAGE, "address");
+    EXPECT(h, ledger_forget(h, "{\"address\":5,\"reason\":\"r\"}", &out), LEDGER_USAGE, "address must be a string");
+    EXPECT(h, ledger_forget(h, "{\"address\":\"+1\",\"reason\":\"r\",\"why\":\"x\"}", &out), LEDGER_USAGE, "unknown field why");
+    EXPECT(h, ledger_forget(h, "[\"c-2\"]", &out), LEDGER_USAGE, "one JSON object");
+    EXPECT(h, ledger_forget(h, "{\"address\":", &out), LEDGER_USAGE, "one JSON object");
+    EXPECT(h, ledger_forget(h, NULL, &out), LEDGER_USAGE, "request is NULL");
+    EXPECT(h, ledger_forget(h, "{\"address\":\"\xff\",\"reason\":\"r\"}", &out), LEDGER_BAD_INPUT, "not UTF-8");
+    EXPECT(h, ledger_forget(h, forget_c1, NULL), LEDGER_USAGE, "output pointer is NULL");
+    EXPECT(h, ledger_head(h, NULL, NULL, &out), LEDGER_OK, head_before);
+    ledger_free(head_before);
 
     /* Maintenance. */
     EXPECT(h, ledger_verify(h, &out), LEDGER_OK, "\"ok\":true");
