@@ -134,7 +134,6 @@ extension Ledger {
     @discardableResult
     public func forget(address: String, reason: String, actor: String? = nil) throws -> ForgetResult {
         try Self.requireReason(reason)
-        try catchUpBeforeErasure()
         let given = Array(address.utf8)
         let cleaned = Self.cleanedAddress(given)
         guard !given.isEmpty else { throw LedgerError.usage("give the address to forget (it is empty)") }
