@@ -385,8 +385,11 @@ extension CLISharedLogTests {
     }
 
     /// curl against a served ledger: the HTTP status and the body.
-    static func http(_ method: String, _ url: String, body: String? = nil) throws -> (status: Int, body: String) {
+    static func http(
+        _ method: String, _ url: String, body: String? = nil, headers: [String] = []
+    ) throws -> (status: Int, body: String) {
         var args = ["/usr/bin/curl", "-s", "-m", "30", "-X", method, "-w", "\n%{http_code}", url]
+        for h in headers { args += ["-H", h] }
         if let body { args += ["-H", "content-type: application/json", "--data-binary", body] }
         let r = try CLIProcess.run(args, timeout: 60)
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
@@ -398,8 +401,10 @@ extension CLISharedLogTests {
     func serveFollowsTheLogAndAnswers503WhileItIsDown() throws {
         let pg = try PostgresCluster()
         let dir = try TempDir()
+        let providers = try dir.write("providers.json", #"{"infobip": {"token": "ib-token-1"}}"#)
         let served = try BackgroundRun([
             try #require(CLI.binary).path, "serve", "--listen", "127.0.0.1:0", "--store", dir.at("served"), "--log", pg.url,
+            "--providers", providers,
         ])
         var base: String?
         let deadline = Date(timeIntervalSinceNow: 60)
@@ -424,10 +429,20 @@ extension CLISharedLogTests {
         let appended = try Self.http("POST", "\(url)/v1/events", body: event)
         #expect(appended.status == 200 || appended.status == 201, "\(appended)")
         #expect(try pg.sql("SELECT position FROM ledger_events WHERE id = 'via-http'") == "35")
+        // A provider's delivery report to the served host goes through the log too.
+        let report = #"{"results":[{"bulkId":"B1","messageId":"ib-r1","to":"420601234567","sentAt":"2026-11-20T09:30:00.000+0000","doneAt":"2026-11-20T09:30:05.000+0000","smsCount":1,"status":{"groupId":3,"groupName":"DELIVERED","id":5,"name":"DELIVERED_TO_HANDSET","description":"delivered"},"error":{"groupId":0,"groupName":"OK","id":0,"name":"NO_ERROR","description":"","permanent":false},"callbackData":"reminders/r1"}]}"#
+        let bearer = "authorization: Bearer ib-token-1"
+        let callback = try Self.http("POST", "\(url)/v1/callbacks/infobip", body: report, headers: [bearer])
+        #expect(callback.status == 200 && callback.body.contains(#""appended""#), "\(callback)")
+        #expect(try pg.sql("SELECT position, canonical::json->>'contact' FROM ledger_events WHERE canonical::json->>'providerRef' = 'ib-r1'") == "36|r1")
+        let r1 = try JSON.parse(Self.http("GET", "\(url)/v1/campaigns/reminders/contacts/r1").body)
+        #expect(r1["state"].string == "delivered", "\(r1)")
         // PostgreSQL down: appends 503, reads answer.
         pg.stop(immediate: true)
         let refused = try Self.http("POST", "\(url)/v1/events", body: #"[{"id":"down","type":"campaign.paused","campaign":"calls","at":"2026-11-21T10:00:00Z"}]"#)
         #expect(refused.status == 503, "\(refused)")
+        let retried = try Self.http("POST", "\(url)/v1/callbacks/infobip", body: report.replacingOccurrences(of: "ib-r1", with: "ib-r2"), headers: [bearer])
+        #expect(retried.status == 503, "a callback while the log is down: \(retried)")
         #expect(try Self.http("GET", "\(url)/v1/head").status == 200)
         served.kill()
         _ = try served.wait(timeout: 30)
