@@ -183,7 +183,9 @@ private struct DemoTour {
               ledger verify --checkpoint \(head) \(storeFlag)
               ledger export --campaign \(campaign) --evidence --output \(campaign)-evidence.jsonl \(storeFlag)
               python3 tools/check_evidence.py \(campaign)-evidence.jsonl \(head)
-            How to investigate a dispute step by step: docs/audit.md
+              ledger forget \(campaign) \(contact) --reason "erasure request" --compact \(storeFlag)
+            How to investigate a dispute step by step: docs/audit.md; erasing a person's
+            address while the checkpoint above still verifies: docs/erasure.md
             """)
     }
 
