@@ -17,9 +17,10 @@ struct EventBody {
             return
         }
         // One object holding "events" is a batch; anything else is read line by line.
-        if body[first] == UInt8(ascii: "{"), String(validating: body, as: UTF8.self) != nil,
-            let document = try? Self.read(body), document.isObject,
-            document.members.contains(where: { key(body, $0) == "events" })
+        // JSON Lines fail the one-document read at the second line, before the whole body is
+        // checked for UTF-8 (a pass over every byte of a large batch).
+        if body[first] == UInt8(ascii: "{"), let document = try? Self.read(body), document.isObject,
+            document.members.contains(where: { key(body, $0) == "events" }), String(validating: body, as: UTF8.self) != nil
         {
             try readObject(body, document)
             return

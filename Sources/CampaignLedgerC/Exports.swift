@@ -60,7 +60,7 @@ public func ledgerAppend(_ pointer: OpaquePointer?, _ data: UnsafeRawPointer?, _
         guard !body.events.isEmpty else { return Answer(json: .object([("outcomes", .array([]))])) }
         do {
             let outcomes = try ledger.appendAndWait(body.events, expecting: body.expectations)
-            return Answer(json: .object([("outcomes", .array(outcomes.map(\.json)))]))
+            return Answer(json: AppendOutcome.document(outcomes))
         } catch {
             throw body.locate(error)
         }

@@ -163,7 +163,7 @@ struct API: Sendable {
         }
         let outcomes = try await ledger.append(batch.events, expecting: batch.expectations)
         notifier.notify()
-        return json(.object([("outcomes", .array(outcomes.map(\.json)))]))
+        return json(AppendOutcome.document(outcomes))
     }
 
     /// `POST /v1/forget` (docs/erasure.md): `{"campaign", "contact", "reason", "actor"?}` or
