@@ -13,7 +13,9 @@ struct FollowCommand: ParsableCommand {
             same position, its hash checked against this store's chain (docs/scale-out.md). Wakes \
             on PostgreSQL's NOTIFY, polls every --poll seconds as a fallback, and waits out an \
             unreachable log. Stops with exit 70 naming the position where the log and this store \
-            disagree. Queries on the store answer meanwhile (from another process).
+            disagree. Queries on the store answer meanwhile (from another process). Provider \
+            callbacks parked in this store (a host that also receives them) whose message id an \
+            applied event records are then appended through the log (docs/scale-out.md).
 
             Example (an auditor's or a reporting host's replica):
               ledger follow --log postgres://ledger@db:5432/ledger --store /var/lib/replica
