@@ -106,10 +106,16 @@ struct ImportCommand: ParsableCommand {
                 ("seconds", .double(s.seconds)), ("eventsPerSecond", .int(Int64(rate))),
             ]).serialized())
         }
-        let verb = dryRun ? "checked (dry run, nothing appended)" : "imported"
-        Terminal.err(
-            "\(verb) \(name): \(s.appended) appended, \(s.duplicates) duplicates, \(s.rejected.count) rejected"
-                + " in \(String(format: "%.2f", s.seconds)) s (\(rate) events/s)")
+        let took = " in \(String(format: "%.2f", s.seconds)) s"
+        if dryRun {
+            Terminal.err(
+                "checked \(name) (dry run, nothing written): \(s.appended) would be appended, \(s.duplicates) duplicates, \(s.rejected.count) rejected"
+                    + took)
+        } else {
+            Terminal.err(
+                "imported \(name): \(s.appended) appended, \(s.duplicates) duplicates, \(s.rejected.count) rejected"
+                    + took + " (\(rate) events/s)")
+        }
     }
 
     /// One `{"line": N, "error": "…", "text": "…"}` per rejected line: nothing given is lost. A

@@ -160,7 +160,7 @@ import Testing
         let store = dir.at("store")
         let dry = try CLI.run(["import", "-", "--dry-run"], store: store, stdin: Fixture.text)
         #expect(dry.status == 0, "\(dry)")
-        #expect(dry.stderr.contains("0 appended"), "\(dry)")
+        #expect(dry.stderr.contains("\(Fixture.appended) would be appended"), "\(dry)")
         let r = try CLI.run(["import", "-"], store: store, stdin: Fixture.text)
         #expect(r.status == 0, "\(r)")
         #expect(try CLI.run(["stats", "--json"], store: store).json()["events"].int == Fixture.appended)

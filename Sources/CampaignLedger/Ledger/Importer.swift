@@ -12,6 +12,9 @@ public struct ImportOptions: Sendable {
     public var restore = false
     /// Events per transaction (at most 10 000, so no transaction holds the writer long).
     public var batchSize = 10_000
+    /// false: every batch is judged again in its transaction even when the first pass's
+    /// verdicts still hold (the tests compare both ways).
+    var reusesVerdicts = true
 
     public init(dryRun: Bool = false, skipInvalid: Bool = false, restore: Bool = false) {
         self.dryRun = dryRun
@@ -66,10 +69,12 @@ public struct ImportProgress: Sendable {
 extension Ledger {
     /// Imports JSON Lines `data` (interchange.md §2). First every line is validated against the
     /// store and the valid lines before it; with errors and without `skipInvalid`, nothing is
-    /// appended and the summary lists them. Then the valid lines are appended in transactions
-    /// of at most `batchSize` events, each re-validated inside its transaction; if another writer
-    /// made one invalid meanwhile, the import stops there (`stoppedAt`) keeping the batches
-    /// already committed. Lines without `id` get a deterministic id derived from their content
+    /// appended and the summary lists them (a dry run stops here, its summary counting what
+    /// would be appended and what repeats the log). Then the valid lines are appended in
+    /// transactions of at most `batchSize` events; each transaction uses the first pass's
+    /// verdicts when its head shows that nobody appended since, and judges its events again
+    /// otherwise; if another writer made one invalid meanwhile, the import stops there
+    /// (`stoppedAt`) keeping the batches already committed. Lines without `id` get a deterministic id derived from their content
     /// (docs/format.md), so a re-import appends nothing twice.
     @discardableResult
     public func importLines(
@@ -82,7 +87,9 @@ extension Ledger {
         summary.lines = lines.count
 
         // Phase 1: parse and judge every line, against the store and the valid lines before it.
-        var good: [(line: Int, event: Event)] = []
+        // Its verdicts are kept: the appending pass uses them instead of judging again when the
+        // head shows nobody appended since (validate once).
+        var good: [(line: Int, event: Event, verdict: Admission)] = []
         good.reserveCapacity(lines.count)
         var restored: [Restored] = []
         var occurrences: [String: Int] = [:]
@@ -92,6 +99,12 @@ extension Ledger {
         }
         var validator = Validator(layout: store.layout, head: head)
         validator.reserveCapacity(lines.count)
+        validator.keepsBatchChanges = true
+        let batchSize = max(1, options.batchSize)
+        // Per batch of the appending pass: the position its first event was given and the
+        // registry entries it leaves.
+        var batches: [(firstPosition: UInt64, changes: RegistryChanges)] = []
+        var batchFirst = validator.nextPosition
         var index = 0
         while index < lines.count {
             let end = min(index + 10_000, lines.count)
@@ -111,14 +124,19 @@ extension Ledger {
                             event.id = seen == 0 ? base : DuplicateKey.derivedID(for: event, occurrence: seen)
                         }
                         validator.beginRequest()
+                        let verdict: Admission
                         do {
-                            _ = try validator.admit(event, txn)
+                            verdict = try validator.admit(event, txn)
                             validator.acceptRequest()
                         } catch {
                             validator.rejectRequest()
                             throw error
                         }
-                        good.append((number, event))
+                        good.append((number, event, verdict))
+                        if good.count % batchSize == 0 {
+                            batches.append((batchFirst, validator.takeBatchChanges()))
+                            batchFirst = validator.nextPosition
+                        }
                     } catch let e as InputError {
                         if options.restore && restored.count > good.count { restored.removeLast() }
                         summary.rejected.append(
@@ -129,17 +147,33 @@ extension Ledger {
             index = end
             progress?(ImportProgress(phase: .validating, done: index, total: lines.count))
         }
-        if options.dryRun || (!summary.rejected.isEmpty && !options.skipInvalid) {
+        if good.count % batchSize != 0 { batches.append((batchFirst, validator.takeBatchChanges())) }
+        let wouldAppend = summary.rejected.isEmpty || options.skipInvalid
+        if options.dryRun && wouldAppend {
+            for g in good {
+                if case .append = g.verdict { summary.appended += 1 } else { summary.duplicates += 1 }
+            }
+        }
+        if options.dryRun || !wouldAppend {
             summary.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             return summary
         }
 
-        // Phase 2: append in batches, each re-validated inside its transaction.
+        // Phase 2: append in batches. Each transaction takes phase 1's verdicts when its head is
+        // the one they were reached at, and judges the batch again otherwise (another writer
+        // appended meanwhile); after a batch whose outcomes differ from the verdicts, every
+        // later batch is judged again.
         var offset = 0
+        var verdictsHold = replica == nil && options.reusesVerdicts
         while offset < good.count {
-            let batch = good[offset..<min(offset + options.batchSize, good.count)]
+            let batch = good[offset..<min(offset + batchSize, good.count)]
             var request = AppendRequest(events: batch.map(\.event))
             if options.restore { request.restored = Array(restored[batch.startIndex..<batch.endIndex]) }
+            let verdicts = batch.map(\.verdict)
+            if verdictsHold {
+                let b = batches[offset / batchSize]
+                request.judged = JudgedBatch(firstPosition: b.firstPosition, admissions: verdicts, changes: b.changes)
+            }
             let result: Result<[AppendOutcome], LedgerError>
             do {
                 result = try appendBatch([request])[0]
@@ -154,6 +188,7 @@ extension Ledger {
                 for o in outcomes {
                     if case .appended = o { summary.appended += 1 } else { summary.duplicates += 1 }
                 }
+                if verdictsHold && !Self.outcomes(outcomes, match: verdicts) { verdictsHold = false }
             case .failure(let error):
                 var stop = LineError(line: batch.first!.line, field: "line", message: error.description, text: [])
                 if case .invalidInput(let e, let i?) = error {
@@ -173,6 +208,20 @@ extension Ledger {
 }
 
 extension Ledger {
+    /// Whether a batch's outcomes are what its verdicts said: the same events appended at the
+    /// same positions, the same duplicates of the same positions.
+    static func outcomes(_ outcomes: [AppendOutcome], match verdicts: [Admission]) -> Bool {
+        guard outcomes.count == verdicts.count else { return false }
+        for (o, v) in zip(outcomes, verdicts) {
+            switch (o, v) {
+            case (.appended(let p, _), .append(_, let q)) where p == q: continue
+            case (.duplicate(let p, _), .duplicate(let q)) where p == q: continue
+            default: return false
+            }
+        }
+        return true
+    }
+
     /// The fields a restore keeps, from an export line; every one must be there.
     static func restoredFields(_ parsed: ParsedLine, expected: UInt64) throws -> Restored {
         let r = parsed.readOnly

@@ -49,6 +49,9 @@ struct AppendRequest: Sendable {
     /// Provider callbacks through a shared log: an event whose id is known is a duplicate
     /// whatever its content (a retry without the provider's time gets another `at`).
     var anyContentIsDuplicate = false
+    /// An import's verdicts on these events, reached before over the store as it was then: used
+    /// instead of judging them again when the head shows nobody appended since.
+    var judged: JudgedBatch? = nil
 }
 
 /// What an export says a ledger assigned to an event: kept by `import --restore`.
@@ -483,26 +486,33 @@ final class LedgerStore: Sendable {
         for request in requests {
             session.validator.beginRequest()
             var admitted: [Admission] = []
-            admitted.reserveCapacity(request.events.count)
-            do {
-                for e in request.expectations {
-                    let actual = try streamVersion(e, txn)
-                    if actual != e.version {
-                        throw LedgerError.versionConflict(
-                            stream: e.contact.map { "\(e.campaign)/\($0)" } ?? e.campaign, expected: e.version, actual: actual)
+            if let judged = request.judged, canAdopt(judged, request, session) {
+                // Validate once: the import judged these events over this very state.
+                admitted = judged.admissions
+                let appended = admitted.reduce(0) { n, a in if case .append = a { n + 1 } else { n } }
+                session.validator.adopt(appended: appended, changes: judged.changes)
+            } else {
+                admitted.reserveCapacity(request.events.count)
+                do {
+                    for e in request.expectations {
+                        let actual = try streamVersion(e, txn)
+                        if actual != e.version {
+                            throw LedgerError.versionConflict(
+                                stream: e.contact.map { "\(e.campaign)/\($0)" } ?? e.campaign, expected: e.version, actual: actual)
+                        }
                     }
-                }
-                for (index, event) in request.events.enumerated() {
-                    do {
-                        admitted.append(try session.validator.admit(event, txn))
-                    } catch let e as InputError {
-                        throw LedgerError.invalidInput(e, index: index + 1)
+                    for (index, event) in request.events.enumerated() {
+                        do {
+                            admitted.append(try session.validator.admit(event, txn))
+                        } catch let e as InputError {
+                            throw LedgerError.invalidInput(e, index: index + 1)
+                        }
                     }
+                } catch let e as LedgerError {
+                    session.validator.rejectRequest()
+                    results.append(.failure(e))
+                    continue
                 }
-            } catch let e as LedgerError {
-                session.validator.rejectRequest()
-                results.append(.failure(e))
-                continue
             }
             if let restored = request.restored, let problem = Self.restoreProblem(admitted, restored, session.head) {
                 session.validator.rejectRequest()
@@ -533,6 +543,17 @@ final class LedgerStore: Sendable {
         }
         try session.finish(txn)
         return results
+    }
+
+    /// Whether a request's earlier verdicts still hold: the head is the one they were reached
+    /// at and nothing else is appended in this transaction before them (positions and every
+    /// registry entry and id they were judged against are then as they were), no stream
+    /// expectation is to be checked, and no parked callback can follow them (its events would
+    /// be judged against the registry this transaction has not written yet).
+    private func canAdopt(_ judged: JudgedBatch, _ request: AppendRequest, _ session: AppendSession) -> Bool {
+        judged.admissions.count == request.events.count && request.expectations.isEmpty
+            && session.parkedCount == 0 && session.head.position + 1 == judged.firstPosition
+            && session.validator.nextPosition == judged.firstPosition
     }
 
     /// A restore keeps what the export says and checks it: no gap, no repeated id, time never

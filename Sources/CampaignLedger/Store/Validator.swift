@@ -32,6 +32,14 @@ struct Validator {
     /// The position the next accepted event gets.
     private(set) var nextPosition: UInt64
     private var requestStart: UInt64
+    /// With `keepsBatchChanges`: the registry keys accepted requests changed since the last
+    /// `takeBatchChanges()` (repeats included; an import's first pass, per batch of its second).
+    private var batchCampaigns: [String] = []
+    private var batchContacts: [ContactIdentity] = []
+    var keepsBatchChanges = false
+    /// Set by `adopt`: the events of this transaction were judged before, so this validator
+    /// knows only their registry changes and cannot judge more events.
+    private var adoptedVerdicts = false
 
     init(layout: StoreLayout, head: UInt64) {
         self.layout = layout
@@ -54,7 +62,34 @@ struct Validator {
 
     /// Keeps what the current request changed.
     mutating func acceptRequest() {
+        if keepsBatchChanges {
+            for change in campaignUndo { batchCampaigns.append(change.id) }
+            for change in contactUndo { batchContacts.append(change.id) }
+        }
         forgetUndo()
+    }
+
+    /// The registry entries, as they are now, of every campaign and contact that accepted
+    /// requests changed since the last call (with `keepsBatchChanges`): what a transaction
+    /// appending those requests' events writes to the registry.
+    mutating func takeBatchChanges() -> RegistryChanges {
+        var out = RegistryChanges()
+        for id in batchCampaigns { out.campaigns[id] = campaigns[id] }
+        for id in batchContacts { out.contacts[id] = contacts[id] }
+        batchCampaigns.removeAll(keepingCapacity: true)
+        batchContacts.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    /// Takes the verdicts of a judging of the same events against the same state of the store
+    /// (an import's first pass, when the head shows nobody appended since): `appended` events
+    /// take the next positions and `changes` are what `finish` writes to the registry. Nothing
+    /// is judged again; this validator cannot judge more events in this transaction.
+    mutating func adopt(appended: Int, changes: RegistryChanges) {
+        for (id, entry) in changes.campaigns { setCampaign(id, entry) }
+        for (id, entry) in changes.contacts { setContact(id, entry) }
+        nextPosition += UInt64(appended)
+        adoptedVerdicts = true
     }
 
     /// Forgets what the current request changed, and the positions it would have used.
@@ -62,8 +97,10 @@ struct Validator {
         for change in campaignUndo.reversed() { campaigns[change.id] = change.previous }
         for change in contactUndo.reversed() { contacts[change.id] = change.previous }
         let kept = Int(requestStart - firstPosition)
-        for event in admitted[kept...] { ids[event.id!] = nil }
-        admitted.removeSubrange(kept...)
+        if kept < admitted.count {  // adopted verdicts add no admitted events
+            for event in admitted[kept...] { ids[event.id!] = nil }
+            admitted.removeSubrange(kept...)
+        }
         forgetUndo()
         nextPosition = requestStart
     }
@@ -131,6 +168,7 @@ struct Validator {
         _ event: Event, _ txn: borrowing Transaction, anyContentIsDuplicate: Bool = false
     ) throws -> Admission {
         guard let id = event.id else { preconditionFailure("events are given ids before validation") }
+        precondition(!adoptedVerdicts, "a transaction that adopted verdicts judges no more events")
         // Duplicates come first: a re-delivered campaign.started is a duplicate, not "started twice".
         if let first = try existing(id: id, txn) {
             guard anyContentIsDuplicate || DuplicateKey.sameContent(event, as: first.event) else {
@@ -233,6 +271,23 @@ struct Validator {
         case .campaignCreated, .contactAdded, .contactRemoved, .contactStatus, .contactForgotten: nil
         }
     }
+}
+
+/// Registry entries a transaction writes: campaigns and contacts as its events left them.
+struct RegistryChanges: Sendable {
+    var campaigns: [String: CampaignRegistryEntry] = [:]
+    var contacts: [ContactIdentity: ContactRegistryEntry] = [:]
+}
+
+/// An import's first pass's verdicts on one batch of its second: what `appendInTransaction`
+/// uses instead of judging the batch again when the head is still the one they were reached
+/// at (`firstPosition - 1`).
+struct JudgedBatch: Sendable {
+    /// The position the batch's first appended event was given.
+    var firstPosition: UInt64
+    /// One per event of the request, in order.
+    var admissions: [Admission]
+    var changes: RegistryChanges
 }
 
 /// A contact's identity: the pair (campaign, contact).

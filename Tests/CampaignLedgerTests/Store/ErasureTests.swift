@@ -22,12 +22,6 @@ import CampaignLedgerDemo
         return ledger
     }
 
-    func exportLines(_ ledger: Ledger) throws -> [String] {
-        var lines: [String] = []
-        try ledger.export { lines.append($0) }
-        return lines
-    }
-
     func object(_ line: String) throws -> [String: Any] {
         try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     }

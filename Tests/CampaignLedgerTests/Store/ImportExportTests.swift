@@ -145,21 +145,6 @@ import CampaignLedgerDemo
         #expect(summary.rejected.count == bad.count - 2)
         #expect(try ledger.head().position == 1)
     }
-
-    private func exportLines(_ ledger: Ledger) throws -> [String] {
-        var lines: [String] = []
-        try ledger.export { lines.append($0) }
-        return lines
-    }
-
-    /// An export line without the fields that differ between stores (recordedAt, hash, and the
-    /// random address salt with its digest).
-    private func withoutAssigned(_ line: String) -> String {
-        line.replacingOccurrences(of: #","recordedAt":"[^"]*""#, with: "", options: .regularExpression)
-            .replacingOccurrences(of: #","hash":"[0-9a-f]*""#, with: "", options: .regularExpression)
-            .replacingOccurrences(of: #","addressSalt":"[0-9a-f]*""#, with: "", options: .regularExpression)
-            .replacingOccurrences(of: #","addressDigest":"[0-9a-f]*""#, with: "", options: .regularExpression)
-    }
 }
 
 @Suite struct RestoreTests {

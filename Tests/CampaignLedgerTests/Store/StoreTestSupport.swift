@@ -37,6 +37,22 @@ func event(_ json: String) throws -> Event {
 /// JSON Lines bytes from lines.
 func jsonl(_ lines: [String]) -> [UInt8] { Array((lines.joined(separator: "\n") + "\n").utf8) }
 
+/// Every line of the ledger's export, in position order.
+func exportLines(_ ledger: Ledger) throws -> [String] {
+    var lines: [String] = []
+    try ledger.export { lines.append($0) }
+    return lines
+}
+
+/// An export line without the fields that differ between stores (recordedAt, hash, and the
+/// random address salt with its digest).
+func withoutAssigned(_ line: String) -> String {
+    line.replacingOccurrences(of: #","recordedAt":"[^"]*""#, with: "", options: .regularExpression)
+        .replacingOccurrences(of: #","hash":"[0-9a-f]*""#, with: "", options: .regularExpression)
+        .replacingOccurrences(of: #","addressSalt":"[0-9a-f]*""#, with: "", options: .regularExpression)
+        .replacingOccurrences(of: #","addressDigest":"[0-9a-f]*""#, with: "", options: .regularExpression)
+}
+
 /// A small, valid WhatsApp campaign: created, two contacts, started.
 let campaignStart = [
     #"{"id":"e1","type":"campaign.created","campaign":"spring","channel":"whatsapp","at":"2026-11-20T08:00:00Z","name":"Spring"}"#,
