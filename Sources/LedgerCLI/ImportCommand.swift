@@ -23,7 +23,7 @@ struct ImportCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The JSON Lines file, or - for standard input.", valueName: "file"))
     var file: String
 
-    @Flag(name: .long, help: "Validate against the store and append nothing.")
+    @Flag(name: .long, help: "Validate against the store and append nothing; the summary counts what would be appended.")
     var dryRun = false
 
     @Flag(name: .long, help: "Append the good lines and write the bad ones to the rejects file.")

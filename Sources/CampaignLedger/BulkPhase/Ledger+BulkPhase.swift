@@ -1,6 +1,7 @@
 import Foundation
 import LMDB
 import Logging
+import Synchronization
 
 extension Ledger {
     /// The bulk phase of a built-in rebuild: reads the log up to the current head sequentially,
@@ -20,14 +21,15 @@ extension Ledger {
     ) throws {
         let storage = try store.storage(number)
         let head = try store.head().position
-        try foldProviderRefs(storage, through: head)
         let started = DispatchTime.now().uptimeNanoseconds
         let store = self.store
         let handoff = EncodedCampaignHandoff(shares: shares)
         let queues = (0..<shares).map { _ in ShareRecordQueue(batches: 4) }
+        let refs = SharedProviderRefs(shares: shares, kept: storage.refs != nil)
         /// Folds one share of the contacts from its queue, then encodes its campaigns in write order.
         @Sendable func fold(_ share: Int) throws {
             var projector = Projector(deferringMetrics: true)
+            var firstRefs = ShareProviderRefs()
             let queue = queues[share]
             defer { queue.stop() }
             while let batch = queue.receive() {
@@ -45,9 +47,11 @@ extension Ledger {
                             throw LedgerError.corrupted("the event at position \(position) does not decode (\(error))")
                         }
                         projector.apply(view)
+                        if refs.kept { firstRefs.note(view) }
                     }
                 }
             }
+            refs.publish(share, firstRefs)
             guard !handoff.isStopped else { return }
             var campaigns = projector.campaigns
             projector = Projector()  // the folds live in `campaigns` alone, freed one campaign at a time
@@ -167,6 +171,7 @@ extension Ledger {
             try store.environment.write { txn in
                 if first {  // a bulk phase interrupted earlier may have left records
                     for db in databases { try txn.clear(db) }
+                    if let db = storage.refs { try txn.clear(db) }
                     first = false
                 }
                 var budget = 50_000
@@ -191,6 +196,29 @@ extension Ledger {
             }
         }
         current = KeyOrderedRecords()
+        // Every share published its message ids before it encoded its first campaign, and all
+        // their campaigns are written.
+        let refEntries = refs.kept ? try refs.merged() : []
+        if let db = storage.refs {
+            var index = 0
+            while index < refEntries.count {
+                try store.environment.write { txn in
+                    if first {
+                        try txn.clear(db)
+                        first = false
+                    }
+                    let end = min(refEntries.count, index + 50_000)
+                    try txn.withCursor(db) { cursor in
+                        for entry in refEntries[index..<end] {
+                            try entry.key.withUnsafeBytes { k in
+                                try entry.value.withUnsafeBytes { v in try cursor.put(k, v, flags: .append) }
+                            }
+                        }
+                    }
+                    index = end
+                }
+            }
+        }
         let campaignRecords = KeyOrderedRecords(aggregates: aggregates)
         fingerprint.add(campaignRecords.fingerprint)
         try store.environment.write { txn in
@@ -207,13 +235,13 @@ extension Ledger {
         written += campaignRecords.lists[0].count
         func ms(_ from: UInt64, _ to: UInt64) -> String { "\((to - from) / 1_000_000) ms" }
         configuration.logger.info(
-            "bulk phase of build \(number): \(head) events folded in \(ms(started, folded)) by \(shares) threads, \(written) records encoded and written in \(ms(folded, DispatchTime.now().uptimeNanoseconds)) more")
+            "bulk phase of build \(number): \(head) events folded in \(ms(started, folded)) by \(shares) threads, \(written) records and \(refEntries.count) message ids encoded and written in \(ms(folded, DispatchTime.now().uptimeNanoseconds)) more")
     }
 }
 
 extension Ledger {
-    /// Fills a build's `providerRef` index (`b<N>.refs`) from the log up to `head`: in the bulk
-    /// phase of a rebuild, and on open for a build written before the index existed. Reads the
+    /// Fills a build's `providerRef` index (`b<N>.refs`) from the log up to `head`, on open for a
+    /// build written before the index existed (a rebuild's bulk phase fills it as it folds). Reads the
     /// log in place in transactions of at most 50 000 events; the first event that records a
     /// message id wins, so a fill that was interrupted is simply run again.
     func foldProviderRefs(_ storage: BuildStorage, through head: UInt64) throws {
@@ -242,5 +270,54 @@ extension Ledger {
                 return count == 0 ? head + 1 : position
             }
         }
+    }
+}
+
+/// The message ids one share of a bulk phase saw first, each with the position of the report
+/// that recorded it: the first report of an id wins (`BuildStorage.recordRef`), and a share sees
+/// its records in position order.
+struct ShareProviderRefs {
+    var entries: [[UInt8]: (position: UInt64, value: [UInt8])] = [:]
+
+    mutating func note(_ view: RecordView) {
+        guard view.hasProviderRef, let entry = view.providerRefEntry() else { return }
+        if entries[entry.key] == nil { entries[entry.key] = (view.position, entry.value) }
+    }
+}
+
+/// What every share of a bulk phase found, merged into the index's entries in key order.
+final class SharedProviderRefs: Sendable {
+    let kept: Bool
+    private let parts: Mutex<[ShareProviderRefs?]>
+
+    init(shares: Int, kept: Bool) {
+        self.kept = kept
+        parts = Mutex(Array(repeating: nil, count: shares))
+    }
+
+    func publish(_ share: Int, _ refs: ShareProviderRefs) {
+        parts.withLock { $0[share] = refs }
+    }
+
+    /// The earliest report of each id across the shares, in key order (as LMDB sorts keys).
+    func merged() throws -> [(key: [UInt8], value: [UInt8])] {
+        let parts = self.parts.withLock { parts in
+            let taken = parts
+            parts = parts.map { _ in nil }
+            return taken
+        }
+        var all: [[UInt8]: (position: UInt64, value: [UInt8])] = [:]
+        for part in parts {
+            guard let part else { throw LedgerError.internal("a share of the bulk phase did not publish its message ids") }
+            if all.isEmpty {
+                all = part.entries
+                continue
+            }
+            for (key, entry) in part.entries {
+                if let have = all[key], have.position < entry.position { continue }
+                all[key] = entry
+            }
+        }
+        return all.map { ($0.key, $0.value.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 }

@@ -209,6 +209,24 @@ package struct RecordView {
     }
     package var hasContact: Bool { spans.contact.isPresent }
     package var hasProviderRef: Bool { spans.providerRef.isPresent }
+
+    /// For a `contact.status` with a message id: its entry in a build's `providerRef` index
+    /// (key: the id's bytes; value: `ProviderRefs.encode` of campaign, contact and attempt),
+    /// made from the bytes in place.
+    package func providerRefEntry() -> (key: [UInt8], value: [UInt8])? {
+        guard type == .contactStatus, spans.providerRef.isPresent, spans.contact.isPresent else { return nil }
+        let campaign = raw(spans.campaign)
+        let contact = raw(spans.contact)
+        var value: [UInt8] = []
+        value.reserveCapacity(campaign.count + contact.count + 6)
+        value.append(UInt8(truncatingIfNeeded: campaign.count))
+        value.append(contentsOf: campaign)
+        value.append(UInt8(truncatingIfNeeded: contact.count))
+        value.append(contentsOf: contact)
+        let attempt = UInt32(truncatingIfNeeded: attempt ?? 1)
+        for shift in stride(from: 24, through: 0, by: -8) { value.append(UInt8(truncatingIfNeeded: attempt >> UInt32(shift))) }
+        return (Array(raw(spans.providerRef)), value)
+    }
     /// Whether the record is a report about a contact (`contact.added`, `contact.removed`,
     /// `contact.status`), which a contact's fold reads in place.
     package var isContactReport: Bool { type.isContactEvent && hasContact }

@@ -55,6 +55,65 @@ import CampaignLedgerDemo
         #expect(try ledger.verify().isOK)
     }
 
+    /// The entries of a build's message-id index (`b<N>.refs`), as stored.
+    func refEntries(_ ledger: Ledger, build: Int) throws -> [[UInt8]: [UInt8]] {
+        let db = try #require(try ledger.store.storage(UInt32(build)).refs)
+        return try ledger.store.environment.read { txn in
+            var out: [[UInt8]: [UInt8]] = [:]
+            try txn.forEach(db) { key, value in
+                out[Array(key)] = Array(value)
+                return true
+            }
+            return out
+        }
+    }
+
+    /// The bulk phase fills the message-id index from the shares' folds: on any number of
+    /// threads, the index the inline build kept as events arrived, entry for entry, including a
+    /// message id reported for two contacts (the first report wins).
+    @Test(arguments: [1, 2, 3])
+    func theBulkPhaseGivesTheInlineMessageIDIndex(threads: Int) throws {
+        let ledger = try makeLedger()
+        try ledger.importLines(history(seed: UInt64(20 + threads)))
+        var first: (campaign: String, contact: String, ref: String)?
+        var other: (contact: String, status: String)?
+        try ledger.export { line in
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                o["type"] as? String == "contact.status" else { return }
+            if first == nil, let ref = o["providerRef"] as? String {
+                first = (o["campaign"] as! String, o["contact"] as! String, ref)
+            } else if let f = first, other == nil, o["campaign"] as? String == f.campaign, o["contact"] as? String != f.contact {
+                other = (o["contact"] as! String, o["status"] as! String)
+            }
+        }
+        let f = try #require(first)
+        let (contact, status) = try #require(other)
+        let late = try ledger.importLines(jsonl([
+            #"{"type":"contact.status","campaign":"\#(f.campaign)","contact":"\#(contact)","status":"\#(status)","at":"2026-12-01T08:00:00Z","providerRef":"\#(f.ref)","attempt":9}"#
+        ]))
+        #expect(late.appended == 1, "\(late.rejected)")
+        let inline = try refEntries(ledger, build: 1)
+        #expect(inline.count > 10)
+        let summary = try ledger.rebuild(verify: true, threads: threads)
+        let rebuilt = try refEntries(ledger, build: summary.build)
+        let differing = Set(inline.keys).union(rebuilt.keys).filter { inline[$0] != rebuilt[$0] }
+        #expect(differing.isEmpty, "\(differing.count) of \(inline.count) entries differ, e.g. \(differing.first.map { String(decoding: $0, as: UTF8.self) } ?? "")")
+        let target = try #require(try ledger.store.environment.read { txn in
+            try ledger.store.storage(UInt32(summary.build)).refTarget(f.ref, txn)
+        })
+        #expect(target.contact == f.contact, "the first report of \(f.ref) names \(f.contact), a later one \(contact)")
+    }
+
+    /// A message id's index entry made from a record in place is the one `ProviderRefs` encodes.
+    @Test func aRecordsMessageIDEntryIsTheEncodedTarget() throws {
+        let e = try event(#"{"id":"s1","type":"contact.status","campaign":"spring","contact":"c1","status":"sent","at":"2026-11-20T08:02:00Z","providerRef":"wamid.A","attempt":3}"#)
+        let record = EventRecord.encode(RecordedEvent(position: 7, recordedAtMicros: 1, event: e, addressSalt: nil, hash: [UInt8](repeating: 0, count: 32)))
+        let entry = try record.withUnsafeBytes { try #require(try RecordView($0).providerRefEntry()) }
+        #expect(entry.key == Array("wamid.A".utf8))
+        #expect(entry.value == ProviderRefs.encode(.init(campaign: "spring", contact: "c1", attempt: 3)))
+        #expect(ProviderRefs.decode(entry.value) == .init(campaign: "spring", contact: "c1", attempt: 3))
+    }
+
     /// The bulk phase's threads hand their work to the writing thread: a damaged record, or a
     /// progress callback that stops the rebuild, ends every thread and the rebuild with the
     /// error (never a hang), and leaves no build active but the old one.
