@@ -277,18 +277,24 @@ extension Ledger {
 /// that recorded it: the first report of an id wins (`BuildStorage.recordRef`), and a share sees
 /// its records in position order.
 struct ShareProviderRefs {
-    var entries: [[UInt8]: (position: UInt64, value: [UInt8])] = [:]
+    typealias Entry = (key: [UInt8], position: UInt64, value: [UInt8])
+    private var entries: [[UInt8]: (position: UInt64, value: [UInt8])] = [:]
 
     mutating func note(_ view: RecordView) {
         guard view.hasProviderRef, let entry = view.providerRefEntry() else { return }
         if entries[entry.key] == nil { entries[entry.key] = (view.position, entry.value) }
+    }
+
+    /// The entries in key order (as LMDB sorts keys), made on the share's own thread.
+    func sorted() -> [Entry] {
+        entries.map { ($0.key, $0.value.position, $0.value.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 }
 
 /// What every share of a bulk phase found, merged into the index's entries in key order.
 final class SharedProviderRefs: Sendable {
     let kept: Bool
-    private let parts: Mutex<[ShareProviderRefs?]>
+    private let parts: Mutex<[[ShareProviderRefs.Entry]?]>
 
     init(shares: Int, kept: Bool) {
         self.kept = kept
@@ -296,28 +302,40 @@ final class SharedProviderRefs: Sendable {
     }
 
     func publish(_ share: Int, _ refs: ShareProviderRefs) {
-        parts.withLock { $0[share] = refs }
+        let sorted = refs.sorted()
+        parts.withLock { $0[share] = sorted }
     }
 
-    /// The earliest report of each id across the shares, in key order (as LMDB sorts keys).
+    /// The earliest report of each id across the shares, in key order: a merge of the shares'
+    /// sorted lists.
     func merged() throws -> [(key: [UInt8], value: [UInt8])] {
-        let parts = self.parts.withLock { parts in
+        let lists = try parts.withLock { parts in
             let taken = parts
             parts = parts.map { _ in nil }
-            return taken
-        }
-        var all: [[UInt8]: (position: UInt64, value: [UInt8])] = [:]
-        for part in parts {
-            guard let part else { throw LedgerError.internal("a share of the bulk phase did not publish its message ids") }
-            if all.isEmpty {
-                all = part.entries
-                continue
-            }
-            for (key, entry) in part.entries {
-                if let have = all[key], have.position < entry.position { continue }
-                all[key] = entry
+            return try taken.map { list in
+                guard let list else { throw LedgerError.internal("a share of the bulk phase did not publish its message ids") }
+                return list
             }
         }
-        return all.map { ($0.key, $0.value.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        var out: [(key: [UInt8], value: [UInt8])] = []
+        out.reserveCapacity(lists.reduce(0) { $0 + $1.count })
+        var heads = [Int](repeating: 0, count: lists.count)
+        while true {
+            // The smallest key at the head of any list, and its earliest report.
+            var best: ShareProviderRefs.Entry?
+            for (l, list) in lists.enumerated() where heads[l] < list.count {
+                let entry = list[heads[l]]
+                guard let b = best else {
+                    best = entry
+                    continue
+                }
+                if entry.key.lexicographicallyPrecedes(b.key) || (entry.key == b.key && entry.position < b.position) {
+                    best = entry
+                }
+            }
+            guard let b = best else { return out }
+            out.append((b.key, b.value))
+            for (l, list) in lists.enumerated() where heads[l] < list.count && list[heads[l]].key == b.key { heads[l] += 1 }
+        }
     }
 }
