@@ -278,16 +278,23 @@ extension Ledger {
 /// its records in position order.
 struct ShareProviderRefs {
     typealias Entry = (key: [UInt8], position: UInt64, value: [UInt8])
-    private var entries: [[UInt8]: (position: UInt64, value: [UInt8])] = [:]
+    /// The ids by their bytes (no `String`, no SipHash per report), and per slot the first report.
+    private var ids = IDTable()
+    private var positions: [UInt64] = []
+    private var values: [[UInt8]] = []
 
     mutating func note(_ view: RecordView) {
-        guard view.hasProviderRef, let entry = view.providerRefEntry() else { return }
-        if entries[entry.key] == nil { entries[entry.key] = (view.position, entry.value) }
+        guard let key = view.providerRefKey, ids.insert(key).inserted else { return }
+        positions.append(view.position)
+        values.append(view.providerRefValue())
     }
 
     /// The entries in key order (as LMDB sorts keys), made on the share's own thread.
     func sorted() -> [Entry] {
-        entries.map { ($0.key, $0.value.position, $0.value.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        ids.sortedSlots().map { slot in
+            let s = Int(slot)
+            return (ids.withIDBytes(s) { Array($0) }, positions[s], values[s])
+        }
     }
 }
 

@@ -210,11 +210,15 @@ package struct RecordView {
     package var hasContact: Bool { spans.contact.isPresent }
     package var hasProviderRef: Bool { spans.providerRef.isPresent }
 
-    /// For a `contact.status` with a message id: its entry in a build's `providerRef` index
-    /// (key: the id's bytes; value: `ProviderRefs.encode` of campaign, contact and attempt),
-    /// made from the bytes in place.
-    package func providerRefEntry() -> (key: [UInt8], value: [UInt8])? {
+    /// The message id's bytes of a `contact.status` that records one for a contact; nil otherwise.
+    package var providerRefKey: UnsafeRawBufferPointer? {
         guard type == .contactStatus, spans.providerRef.isPresent, spans.contact.isPresent else { return nil }
+        return raw(spans.providerRef)
+    }
+
+    /// For a `contact.status` with a message id: its value in a build's `providerRef` index
+    /// (`ProviderRefs.encode` of campaign, contact and attempt), made from the bytes in place.
+    package func providerRefValue() -> [UInt8] {
         let campaign = raw(spans.campaign)
         let contact = raw(spans.contact)
         var value: [UInt8] = []
@@ -225,7 +229,7 @@ package struct RecordView {
         value.append(contentsOf: contact)
         let attempt = UInt32(truncatingIfNeeded: attempt ?? 1)
         for shift in stride(from: 24, through: 0, by: -8) { value.append(UInt8(truncatingIfNeeded: attempt >> UInt32(shift))) }
-        return (Array(raw(spans.providerRef)), value)
+        return value
     }
     /// Whether the record is a report about a contact (`contact.added`, `contact.removed`,
     /// `contact.status`), which a contact's fold reads in place.

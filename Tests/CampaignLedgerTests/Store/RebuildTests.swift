@@ -108,10 +108,13 @@ import CampaignLedgerDemo
     @Test func aRecordsMessageIDEntryIsTheEncodedTarget() throws {
         let e = try event(#"{"id":"s1","type":"contact.status","campaign":"spring","contact":"c1","status":"sent","at":"2026-11-20T08:02:00Z","providerRef":"wamid.A","attempt":3}"#)
         let record = EventRecord.encode(RecordedEvent(position: 7, recordedAtMicros: 1, event: e, addressSalt: nil, hash: [UInt8](repeating: 0, count: 32)))
-        let entry = try record.withUnsafeBytes { try #require(try RecordView($0).providerRefEntry()) }
-        #expect(entry.key == Array("wamid.A".utf8))
-        #expect(entry.value == ProviderRefs.encode(.init(campaign: "spring", contact: "c1", attempt: 3)))
-        #expect(ProviderRefs.decode(entry.value) == .init(campaign: "spring", contact: "c1", attempt: 3))
+        let (key, value) = try record.withUnsafeBytes { raw in
+            let view = try RecordView(raw)
+            return (Array(try #require(view.providerRefKey)), view.providerRefValue())
+        }
+        #expect(key == Array("wamid.A".utf8))
+        #expect(value == ProviderRefs.encode(.init(campaign: "spring", contact: "c1", attempt: 3)))
+        #expect(ProviderRefs.decode(value) == .init(campaign: "spring", contact: "c1", attempt: 3))
     }
 
     /// The bulk phase's threads hand their work to the writing thread: a damaged record, or a
