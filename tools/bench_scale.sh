@@ -85,5 +85,7 @@ for metric in events contacts campaigns import_eps rebuild_cli_eps rebuild_eps r
   a=$(awk -F'\t' -v s="$small" -v m="$metric" '$1 == s && $2 == m { print $3 }' "$results")
   b=$(awk -F'\t' -v s="$large" -v m="$metric" '$1 == s && $2 == m { print $3 }' "$results")
   r=$([ -n "$a" ] && [ -n "$b" ] && awk "BEGIN { if ($a > 0) printf \"%.2f\", $b / $a }" || echo "")
+  [ -n "$a" ] && a=$(awk "BEGIN { printf \"%.0f\", $a }")
+  [ -n "$b" ] && b=$(awk "BEGIN { printf \"%.0f\", $b }")
   printf '%-28s %14s %14s %10s\n' "$metric" "${a:-–}" "${b:-–}" "$r"
 done

@@ -75,7 +75,7 @@ public func ledgerImportFile(_ pointer: OpaquePointer?, _ path: CString, _ optio
         var importOptions = ImportOptions(
             dryRun: try options.bool("dryRun", false), skipInvalid: try options.bool("skipInvalid", false),
             restore: try options.bool("restore", false))
-        importOptions.batchSize = try options.int("batchSize", in: 1...10_000) ?? importOptions.batchSize
+        importOptions.batchSize = try options.int("batchSize", in: 1...100_000) ?? importOptions.batchSize
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LedgerError.notFound("cannot read \(path): no such file or not readable")
         }

@@ -165,6 +165,18 @@ import Testing
         #expect(r.status == 0, "\(r)")
         #expect(try CLI.run(["stats", "--json"], store: store).json()["events"].int == Fixture.appended)
     }
+
+    /// Batches of up to 100 000 events per transaction; one more is refused with the range.
+    @Test func batchSizesUpTo100000() throws {
+        let dir = try TempDir()
+        let store = dir.at("store")
+        let big = try CLI.run(["import", "-", "--batch-size", "100000"], store: store, stdin: Fixture.text)
+        #expect(big.status == 0, "\(big)")
+        #expect(try CLI.run(["stats", "--json"], store: store).json()["events"].int == Fixture.appended)
+        let over = try CLI.run(["import", "-", "--batch-size", "100001"], store: dir.at("other"), stdin: Fixture.text)
+        #expect(over.status == 64, "\(over)")
+        #expect(over.stderr.contains("1 to 100000"), "\(over)")
+    }
 }
 
 /// Where the store is: --store, else $LEDGER_STORE, else ./ledger.lmdb.
