@@ -95,7 +95,8 @@ public enum LedgerServer {
             router: router,
             server: .http1(configuration: .init(
                 additionalChannelHandlers: [
-                    RequestTimeoutHandler(headerTimeout: headerTimeout, bodyTimeout: bodyTimeout)
+                    RequestTimeoutHandler(headerTimeout: headerTimeout, bodyTimeout: bodyTimeout),
+                    ContinueHandler(),
                 ],
                 idleTimeout: idle)),
             configuration: .init(address: .hostname(options.listen.host, port: options.listen.port), serverName: nil),

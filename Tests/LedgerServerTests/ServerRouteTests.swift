@@ -1,5 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOHTTP1
 import Testing
 
@@ -20,6 +23,37 @@ struct ServerRouteTests {
         #expect(missing.status == 2)
         let badListen = try ledger(["serve", "--store", store, "--listen", "nowhere"])
         #expect(badListen.status == 64)
+    }
+
+    /// A client that sends `Expect: 100-continue` and waits for the interim answer before its
+    /// body (curl does for bodies over 1 KB) gets `100 Continue` at once, then the final answer.
+    @Test(.timeLimit(.minutes(2)))
+    func expectContinueIsAnsweredBeforeTheBody() async throws {
+        let (scratch, _, server) = try await startSample()
+        defer { server.stopIfRunning(); scratch.remove() }
+        let body = "[" + addContact("spring", "waits", id: "continue-1") + "]"
+        let fd = try connectLoopback(port: server.port)
+        defer { close(fd) }
+        #expect(sendAll(fd, "POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n"))
+        // Nothing of the body is sent until the interim answer arrives (curl waits 1 s for it).
+        var interim: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let started = ContinuousClock.now
+        while !String(decoding: interim, as: UTF8.self).contains("\r\n\r\n"), ContinuousClock.now - started < .seconds(5) {
+            var poll = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard Glibc.poll(&poll, 1, 100) > 0 else { continue }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            interim += buffer[..<n]
+        }
+        let waited = ContinuousClock.now - started
+        #expect(String(decoding: interim, as: UTF8.self).hasPrefix("HTTP/1.1 100 Continue\r\n"), "\(String(decoding: interim, as: UTF8.self))")
+        #expect(waited < .milliseconds(900), "the interim answer took \(waited)")
+        #expect(sendAll(fd, body + "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"))
+        let (closed, _, received) = readUntilClosed(fd, within: .seconds(20))
+        #expect(closed)
+        #expect(received.hasPrefix("HTTP/1.1 200"), "\(received.prefix(200))")
+        #expect(received.contains(#""continue-1""#), "\(received.prefix(300))")
     }
 
     @Test(.timeLimit(.minutes(3)))
