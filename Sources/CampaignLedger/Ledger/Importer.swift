@@ -100,6 +100,14 @@ extension Ledger {
             throw LedgerError.usage("--restore needs an empty store; \(path) holds \(head) events")
         }
         var validator = Validator(layout: store.layout, head: head)
+        // The events the validator admitted are the good lines' (one place in memory, not two):
+        // the line of each appended position, in position order.
+        var appendedLines: [Int32] = []
+        validator.admittedEvent = { offset in
+            let g = good[Int(appendedLines[offset])]
+            guard case .append(let admitted, _) = g.verdict.admission(of: g.event) else { preconditionFailure("a duplicate has no position of its own") }
+            return admitted
+        }
         validator.reserveCapacity(lines.count)
         validator.keepsBatchChanges = true
         let batchSize = max(1, options.batchSize)
@@ -134,6 +142,7 @@ extension Ledger {
                             validator.rejectRequest()
                             throw error
                         }
+                        if case .append = verdict { appendedLines.append(Int32(good.count)) }
                         good.append((number, event, LineVerdict(verdict)))
                         if good.count % batchSize == 0 {
                             batches.append((batchFirst, validator.takeBatchChanges()))

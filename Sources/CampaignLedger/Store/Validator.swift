@@ -23,8 +23,15 @@ struct Validator {
     /// The position of each id admitted for appending here (not yet in the store's `ids`).
     private var ids: [String: UInt64] = [:]
     /// The events admitted for appending, in position order from `firstPosition`: what a
-    /// re-delivery of one of them is compared with.
+    /// re-delivery of one of them is compared with. Empty when `admittedEvent` is given.
     private var admitted: [Event] = []
+    /// Given by a caller that keeps every event it had admitted itself (an import, which holds
+    /// its whole file until it appends): the event admitted at `offset` (its position minus the
+    /// first position here), with its attempt as resolved here. The validator then keeps only
+    /// their ids, so a large file is not held twice.
+    var admittedEvent: ((Int) -> Event)?
+    /// With `admittedEvent`: the ids admitted by the current request, forgotten if it is rejected.
+    private var requestIDs: [String] = []
     private let firstPosition: UInt64
     /// The current request's changes, each with the value it replaced (nil: none), in order.
     private var campaignUndo: [(id: String, previous: CampaignRegistryEntry?)] = []
@@ -51,7 +58,7 @@ struct Validator {
     /// Makes room for `events` more admitted events, so the id index is not rehashed as it grows.
     mutating func reserveCapacity(_ events: Int) {
         ids.reserveCapacity(ids.count + events)
-        admitted.reserveCapacity(admitted.count + events)
+        if admittedEvent == nil { admitted.reserveCapacity(admitted.count + events) }
     }
 
     /// Starts judging a new request (one atomic unit: a batch of an import, an append call).
@@ -101,6 +108,7 @@ struct Validator {
             for event in admitted[kept...] { ids[event.id!] = nil }
             admitted.removeSubrange(kept...)
         }
+        for id in requestIDs { ids[id] = nil }
         forgetUndo()
         nextPosition = requestStart
     }
@@ -108,6 +116,7 @@ struct Validator {
     private mutating func forgetUndo() {
         if !campaignUndo.isEmpty { campaignUndo.removeAll(keepingCapacity: true) }
         if !contactUndo.isEmpty { contactUndo.removeAll(keepingCapacity: true) }
+        if !requestIDs.isEmpty { requestIDs.removeAll(keepingCapacity: true) }
     }
 
     private mutating func setCampaign(_ id: String, _ entry: CampaignRegistryEntry) {
@@ -139,7 +148,10 @@ struct Validator {
     }
 
     private func existing(id: String, _ txn: borrowing Transaction) throws -> (position: UInt64, event: Event)? {
-        if let position = ids[id] { return (position, admitted[Int(position - firstPosition)]) }
+        if let position = ids[id] {
+            let offset = Int(position - firstPosition)
+            return (position, admittedEvent?(offset) ?? admitted[offset])
+        }
         guard let position = try LedgerStore.position(ofID: id, layout, txn) else { return nil }
         let record = try position.bigEndianBytes.withUnsafeBytes { key in
             guard let bytes = try txn.get(layout.events, key) else {
@@ -182,7 +194,7 @@ struct Validator {
         try checkRules(&event, txn)
         let position = nextPosition
         ids[id] = position
-        admitted.append(event)
+        if admittedEvent == nil { admitted.append(event) } else { requestIDs.append(id) }
         nextPosition += 1
         return .append(event, position: position)
     }

@@ -76,6 +76,26 @@ import CampaignLedgerDemo
         #expect(try last(a)?.contains(#""attempt":"#) == true)
     }
 
+    /// A line repeating an id of an earlier line of the same file is compared with that line as
+    /// judged (the import keeps the lines; the validator asks for them back): the same content —
+    /// without an attempt, it matches the attempt resolved for the first — is a duplicate, other
+    /// content is refused.
+    @Test func anIDRepeatedInTheFileIsComparedWithItsFirstLine() throws {
+        let sent = #"{"id":"r1","type":"contact.status","campaign":"spring","contact":"c1","status":"retry_scheduled","at":"2026-11-20T09:00:00Z"}"#
+        let ledger = try makeLedger()
+        let summary = try ledger.importLines(jsonl(campaignStart + [sent, sent]))
+        #expect(summary.appended == campaignStart.count + 1)
+        #expect(summary.duplicates == 1)
+        let last = try #require(try exportLines(ledger).last)
+        #expect(last.contains(#""attempt":1"#), "\(last)")
+        let other = try makeLedger()
+        let changed = sent.replacingOccurrences(of: "09:00:00Z", with: "09:00:05Z")
+        let refused = try other.importLines(jsonl(campaignStart + [sent, changed]))
+        #expect(refused.rejected.map(\.line) == [campaignStart.count + 2])
+        #expect(refused.rejected.first?.message.contains("id reused") == true, "\(refused.rejected)")
+        #expect(try other.head().position == 0)
+    }
+
     /// A dry run counts what the import would append and what repeats the log.
     @Test func aDryRunCountsWhatAnImportAppends() throws {
         let lines = HistoryGenerator(seed: 9, campaigns: 2, contactsPerCampaign: 20).lines()
