@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Does the ledger keep its pace as the log grows? (issue #16, docs/performance.md "At 10 M
 # events"). Generates two traces with the same generator, a small one and one ten times larger,
-# and for each: `ledger import` into a new store (wall-clock events/s), `ledger rebuild` (events/s
+# and for each: `ledger import` into a new store (wall-clock events/s, max RSS), `ledger rebuild` (events/s
 # as it reports them, max RSS), a rebuild in process (`ledger-bench rebuild`: events/s and peak
 # heap growth), bytes per event. Then prints each figure at both sizes and the ratio large/small.
 #
@@ -54,9 +54,10 @@ for size in "$small" "$large"; do
   sync
   say "$size: ledger import ($n lines)"
   t0=$(seconds)
-  "$ledger" import "$trace" --store "$store" --json > "$work/import-$size.json" 2> /dev/null
+  /usr/bin/time -f %M -o "$work/import-rss-$size" "$ledger" import "$trace" --store "$store" --json > "$work/import-$size.json" 2> /dev/null
   t1=$(seconds)
   record "$size" import_eps "$(calc "$n / ($t1 - $t0)")"
+  record "$size" import_maxrss_mb "$(calc "$(tail -1 "$work/import-rss-$size") / 1024")"
   stored=$(field appended "$work/import-$size.json")
   record "$size" store_bytes_per_event "$(calc "$(stat -c %s "$store/data.mdb") / $stored")"
   rm -f "$trace"
@@ -81,7 +82,7 @@ echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with local changes)')"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-28s %14s %14s %10s\n' figure "$small" "$large" "large/small"
-for metric in events contacts campaigns import_eps rebuild_cli_eps rebuild_eps rebuild_heap_mb rebuild_cli_maxrss_mb store_bytes_per_event verify_ok; do
+for metric in events contacts campaigns import_eps import_maxrss_mb rebuild_cli_eps rebuild_eps rebuild_heap_mb rebuild_cli_maxrss_mb store_bytes_per_event verify_ok; do
   a=$(awk -F'\t' -v s="$small" -v m="$metric" '$1 == s && $2 == m { print $3 }' "$results")
   b=$(awk -F'\t' -v s="$large" -v m="$metric" '$1 == s && $2 == m { print $3 }' "$results")
   r=$([ -n "$a" ] && [ -n "$b" ] && awk "BEGIN { if ($a > 0) printf \"%.2f\", $b / $a }" || echo "")
