@@ -57,7 +57,11 @@ struct ImportCommand: ParsableCommand {
             if file == "-" {
                 data = Array(FileHandle.standardInput.readDataToEndOfFile())
             } else {
-                guard let contents = FileManager.default.contents(atPath: file) else {
+                // A pipe given as a path (`/dev/stdin`, `<(zcat history.jsonl.gz)`) is read to
+                // its end like standard input; FileManager reads regular files only.
+                guard let contents = FileManager.default.contents(atPath: file)
+                    ?? FileHandle(forReadingAtPath: file)?.readDataToEndOfFile()
+                else {
                     throw LedgerError.notFound("cannot read \(file): no such file or not readable")
                 }
                 data = Array(contents)

@@ -166,6 +166,19 @@ import Testing
         #expect(try CLI.run(["stats", "--json"], store: store).json()["events"].int == Fixture.appended)
     }
 
+    /// A pipe given as a path (`/dev/stdin` here; `<(zcat history.jsonl.gz)` in a shell) is read
+    /// to its end; a path that does not exist is still an error naming it.
+    @Test func aPipeGivenAsAPathIsImported() throws {
+        let dir = try TempDir()
+        let store = dir.at("store")
+        let r = try CLI.run(["import", "/dev/stdin"], store: store, stdin: Fixture.text)
+        #expect(r.status == 0, "\(r)")
+        #expect(try CLI.run(["stats", "--json"], store: store).json()["events"].int == Fixture.appended)
+        let missing = try CLI.run(["import", dir.at("absent.jsonl")], store: store)
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("absent.jsonl"), "\(missing)")
+    }
+
     /// Batches of up to 100 000 events per transaction; one more is refused with the range.
     @Test func batchSizesUpTo100000() throws {
         let dir = try TempDir()
