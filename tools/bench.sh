@@ -56,19 +56,10 @@ mkdir -p "$work"
 results=$work/results.tsv
 : > "$results"
 record() { printf '%s\t%s\n' "$1" "$2" >> "$results"; }
-seconds() { date +%s.%N; }
-# awk arithmetic on decimal numbers: calc 'a / b' …
-calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
-# The number after "key": in a one-line JSON document.
-field() { grep -o "\"$1\":[0-9.e+-]*" "$2" | head -1 | cut -d: -f2; }
+. tools/bench/common.sh
 
 say "building (release)"
-tools/setup.sh
-swift build -c release --product ledger >&2
-ledger=$(swift build -c release --show-bin-path)/ledger
-# The benchmark is a package of its own (tools/bench/Package.swift) on the root package by path.
-swift build -c release --package-path tools/bench >&2
-lb=$(swift build -c release --package-path tools/bench --show-bin-path)/ledger-bench
+build_release
 gcc -O2 -Wall -o "$out/lmdb_baselines" tools/bench/lmdb_baselines.c -llmdb
 cbase=$out/lmdb_baselines
 

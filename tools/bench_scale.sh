@@ -23,16 +23,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 say() { echo "bench_scale: $(date -u +%H:%M:%S) $*" >&2; }
-calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
-field() { grep -o "\"$1\":[0-9.e+-]*" "$2" | head -1 | cut -d: -f2; }
-seconds() { date +%s.%N; }
+. tools/bench/common.sh
 
 say "building (release)"
-tools/setup.sh
-swift build -c release --product ledger >&2
-ledger=$(swift build -c release --show-bin-path)/ledger
-swift build -c release --package-path tools/bench >&2
-lb=$(swift build -c release --package-path tools/bench --show-bin-path)/ledger-bench
+build_release
 
 work=.build-bench/scale
 rm -rf "$work"

@@ -76,10 +76,10 @@ public func ledgerImportFile(_ pointer: OpaquePointer?, _ path: CString, _ optio
             dryRun: try options.bool("dryRun", false), skipInvalid: try options.bool("skipInvalid", false),
             restore: try options.bool("restore", false))
         importOptions.batchSize = try options.int("batchSize", in: 1...100_000) ?? importOptions.batchSize
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = importFileBytes(path) else {
             throw LedgerError.notFound("cannot read \(path): no such file or not readable")
         }
-        let summary = try ledger.importLines(Array(data), options: importOptions)
+        let summary = try ledger.importLines(data, options: importOptions)
         if let stop = summary.stoppedAt {
             throw CallError.badInput("\(path):\(stop.line): \(stop.summary); stopped: another writer made it invalid, the batches before it are committed")
         }

@@ -57,14 +57,10 @@ struct ImportCommand: ParsableCommand {
             if file == "-" {
                 data = Array(FileHandle.standardInput.readDataToEndOfFile())
             } else {
-                // A pipe given as a path (`/dev/stdin`, `<(zcat history.jsonl.gz)`) is read to
-                // its end like standard input; FileManager reads regular files only.
-                guard let contents = FileManager.default.contents(atPath: file)
-                    ?? FileHandle(forReadingAtPath: file)?.readDataToEndOfFile()
-                else {
+                guard let contents = importFileBytes(file) else {
                     throw LedgerError.notFound("cannot read \(file): no such file or not readable")
                 }
-                data = Array(contents)
+                data = contents
             }
             let ledger = try storeOptions.open(create: true)
             let name = file == "-" ? "stdin" : file

@@ -16,8 +16,19 @@ enum ProviderRefs {
     }
 
     static func encode(_ t: Target) -> [UInt8] {
-        [UInt8(t.campaign.utf8.count)] + Array(t.campaign.utf8) + [UInt8(t.contact.utf8.count)] + Array(t.contact.utf8)
-            + UInt32(t.attempt).bigEndianBytes
+        encode(campaign: t.campaign.utf8, contact: t.contact.utf8, attempt: t.attempt)
+    }
+
+    /// The value from the ids' UTF-8 bytes (a rebuild reads them in place from the records).
+    static func encode(campaign: some Collection<UInt8>, contact: some Collection<UInt8>, attempt: Int) -> [UInt8] {
+        var value: [UInt8] = []
+        value.reserveCapacity(campaign.count + contact.count + 6)
+        value.append(UInt8(campaign.count))
+        value.append(contentsOf: campaign)
+        value.append(UInt8(contact.count))
+        value.append(contentsOf: contact)
+        value.append(contentsOf: UInt32(attempt).bigEndianBytes)
+        return value
     }
 
     static func decode(_ b: [UInt8]) -> Target? {

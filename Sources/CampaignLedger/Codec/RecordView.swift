@@ -218,18 +218,8 @@ package struct RecordView {
 
     /// For a `contact.status` with a message id: its value in a build's `providerRef` index
     /// (`ProviderRefs.encode` of campaign, contact and attempt), made from the bytes in place.
-    package func providerRefValue() -> [UInt8] {
-        let campaign = raw(spans.campaign)
-        let contact = raw(spans.contact)
-        var value: [UInt8] = []
-        value.reserveCapacity(campaign.count + contact.count + 6)
-        value.append(UInt8(truncatingIfNeeded: campaign.count))
-        value.append(contentsOf: campaign)
-        value.append(UInt8(truncatingIfNeeded: contact.count))
-        value.append(contentsOf: contact)
-        let attempt = UInt32(truncatingIfNeeded: attempt ?? 1)
-        for shift in stride(from: 24, through: 0, by: -8) { value.append(UInt8(truncatingIfNeeded: attempt >> UInt32(shift))) }
-        return value
+    func providerRefValue() -> [UInt8] {
+        ProviderRefs.encode(campaign: raw(spans.campaign), contact: raw(spans.contact), attempt: attempt ?? 1)
     }
     /// Whether the record is a report about a contact (`contact.added`, `contact.removed`,
     /// `contact.status`), which a contact's fold reads in place.

@@ -76,8 +76,9 @@ extension Ledger {
     /// transactions of at most `batchSize` events; each transaction uses the first pass's
     /// verdicts when its head shows that nobody appended since, and judges its events again
     /// otherwise; if another writer made one invalid meanwhile, the import stops there
-    /// (`stoppedAt`) keeping the batches already committed. Lines without `id` get a deterministic id derived from their content
-    /// (docs/format.md), so a re-import appends nothing twice.
+    /// (`stoppedAt`) keeping the batches already committed. Lines without `id` get a
+    /// deterministic id derived from their content (docs/format.md), so a re-import appends
+    /// nothing twice.
     @discardableResult
     public func importLines(
         _ data: [UInt8], options: ImportOptions = ImportOptions(),
@@ -105,8 +106,7 @@ extension Ledger {
         var appendedLines: [Int32] = []
         validator.admittedEvent = { offset in
             let g = good[Int(appendedLines[offset])]
-            guard case .append(let admitted, _) = g.verdict.admission(of: g.event) else { preconditionFailure("a duplicate has no position of its own") }
-            return admitted
+            return g.verdict.resolved(g.event)
         }
         validator.reserveCapacity(lines.count)
         validator.keepsBatchChanges = true
@@ -235,13 +235,17 @@ enum LineVerdict: Sendable {
     /// The admission of `event` (the line as given) this verdict stands for.
     func admission(of event: Event) -> Admission {
         switch self {
-        case .append(let position, let attempt):
-            var resolved = event
-            resolved.attempt = attempt
-            return .append(resolved, position: position)
-        case .duplicate(let position):
-            return .duplicate(position: position)
+        case .append(let position, _): .append(resolved(event), position: position)
+        case .duplicate(let position): .duplicate(position: position)
         }
+    }
+
+    /// `event` (the line as given) with the attempt the judging resolved for it.
+    func resolved(_ event: Event) -> Event {
+        guard case .append(_, let attempt) = self else { return event }
+        var resolved = event
+        resolved.attempt = attempt
+        return resolved
     }
 }
 
@@ -308,6 +312,13 @@ extension Ledger {
         }
         return parsed
     }
+}
+
+/// The whole contents of the file at `path` for an import; nil when it cannot be read. A pipe
+/// given as a path (`/dev/stdin`, a shell's `<(zcat history.jsonl.gz)`) is read to its end:
+/// FileManager reads regular files only.
+package func importFileBytes(_ path: String) -> [UInt8]? {
+    (FileManager.default.contents(atPath: path) ?? FileHandle(forReadingAtPath: path)?.readDataToEndOfFile()).map { Array($0) }
 }
 
 /// The byte ranges of the lines of `data` (split at LF; a final LF does not start a line).
